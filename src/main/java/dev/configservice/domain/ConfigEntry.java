@@ -1,6 +1,7 @@
 package dev.configservice.domain;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 
 /**
@@ -11,7 +12,8 @@ public record ConfigEntry(ConfigKey key, long version, String valueJson, Instant
 
   public ConfigEntry {
     Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(updatedAt, "updatedAt");
+    // Millisecond precision everywhere, so an entry reads back equal from any store.
+    updatedAt = Objects.requireNonNull(updatedAt, "updatedAt").truncatedTo(ChronoUnit.MILLIS);
     if (version < 1) {
       throw new IllegalArgumentException("version must be >= 1, was " + version);
     }
