@@ -1,0 +1,87 @@
+package dev.configservice.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.configservice.domain.ConfigEntry;
+import dev.configservice.domain.ConfigKey;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * The bounded in-memory read cache, shared by every HTTP verticle of this process and read directly from their
+ * event loops (no hop through another thread). Entries only ever move forward in version, so an event or a
+ * store read that arrives late cannot bring back an older value. Entries hold the rendered GET body, so a
+ * hit costs a lookup and a write to the socket.
+ */
+public final class ConfigCache {
+
+  private final Cache<String, CachedEntry> entries;
+  private final Function<ConfigEntry, byte[]> render;
+  private final long ttlNanos;
+  private final Counter hits;
+  private final Counter misses;
+
+  /**
+   * @param maxEntries most keys held (0 disables caching)
+   * @param ttl how long an entry may answer reads (zero: until evicted)
+   * @param render the body a GET of a live entry answers with
+   */
+  public ConfigCache(long maxEntries, Duration ttl, Function<ConfigEntry, byte[]> render, MeterRegistry registry) {
+    this.entries = Caffeine.newBuilder().maximumSize(maxEntries).build();
+    this.render = render;
+    this.ttlNanos = ttl.isZero() ? Long.MAX_VALUE : ttl.toNanos();
+    this.hits = Counter.builder("config.cache.hits").description("GETs answered from the cache").register(registry);
+    this.misses = Counter.builder("config.cache.misses").description("GETs that went to the store").register(registry);
+    Gauge.builder("config.cache.entries", entries, Cache::estimatedSize).description("entries in the cache")
+        .register(registry);
+  }
+
+  /** The cached state of {@code key}, or {@code null} on a miss (never cached, evicted or expired). */
+  public CachedEntry lookup(String key) {
+    CachedEntry e = entries.getIfPresent(key);
+    if (e == null || System.nanoTime() - e.storedAtNanos() > ttlNanos) {
+      misses.increment();
+      return null;
+    }
+    hits.increment();
+    return e;
+  }
+
+  /** Records a change or a store read of {@code entry}; ignored when the cache already holds a newer version. */
+  public void apply(ConfigEntry entry) {
+    byte[] body = entry.deleted() ? null : render.apply(entry);
+    offer(entry.key().value(), entry.version(), body);
+  }
+
+  /** Records that a store read found {@code key} absent, as of version {@code latestVersion} (0 if never written). */
+  public void applyAbsent(ConfigKey key, long latestVersion) {
+    offer(key.value(), latestVersion, null);
+  }
+
+  /** Forgets {@code key}, e.g. after a write whose outcome is unknown. */
+  public void invalidate(String key) {
+    entries.invalidate(key);
+  }
+
+  public long size() {
+    return entries.estimatedSize();
+  }
+
+  private void offer(String key, long version, byte[] body) {
+    long now = System.nanoTime();
+    CachedEntry fresh = new CachedEntry(version, body, now);
+    entries.asMap().merge(key, fresh, (old, candidate) -> {
+      if (candidate.version() > old.version()) {
+        return candidate;
+      }
+      if (candidate.version() == old.version()) {
+        // Same version: refresh the age (a store read confirmed it) but keep what we have.
+        return new CachedEntry(old.version(), old.body(), now);
+      }
+      return old;
+    });
+  }
+}

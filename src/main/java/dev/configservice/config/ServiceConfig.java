@@ -1,0 +1,54 @@
+package dev.configservice.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Every setting of the service, read once at start-up from environment variables and command-line flags
+ * (see {@link SettingsParser}) and passed down; nothing else reads the environment.
+ */
+public record ServiceConfig(
+    String host,
+    int port,
+    StoreKind store,
+    Path dataDir,
+    int maxValueBytes,
+    int maxVersions,
+    long cacheMaxEntries,
+    Duration cacheTtl,
+    int maxInFlight,
+    int httpInstances,
+    Duration storeTimeout,
+    Duration shutdownTimeout,
+    Duration readyInterval,
+    LogFormat logFormat,
+    String logLevel,
+    DynamoDb dynamoDb,
+    CloudWatch cloudWatch) {
+
+  public enum StoreKind { EMBEDDED, DYNAMODB }
+
+  public enum LogFormat { TEXT, JSON }
+
+  /** Settings of the DynamoDB store; used only when {@code store} is DYNAMODB. */
+  public record DynamoDb(String table, String region, URI endpoint, boolean createTable,
+                         Duration apiCallTimeout, Duration apiCallAttemptTimeout) {
+  }
+
+  /** Publishing of metrics to CloudWatch as embedded-metric-format log lines. */
+  public record CloudWatch(boolean enabled, String namespace, String serviceName, Duration interval) {
+  }
+
+  /** The largest request body accepted: the value limit plus room for the key and the JSON around them. */
+  public int maxBodyBytes() {
+    return maxValueBytes + 16 * 1024;
+  }
+
+  /** The same settings with another port (tests and tools start on port 0). */
+  public ServiceConfig withPort(int newPort) {
+    return new ServiceConfig(host, newPort, store, dataDir, maxValueBytes, maxVersions, cacheMaxEntries, cacheTtl,
+        maxInFlight, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat, logLevel, dynamoDb,
+        cloudWatch);
+  }
+}
