@@ -45,7 +45,7 @@ final class DynamoDbErrors {
       return new StoreTimeoutException("DynamoDB did not answer " + operation + " in time", cause);
     }
     if (isThrottling(cause)) {
-      return new StoreUnavailableException("DynamoDB throttled " + operation, RETRY_AFTER, cause);
+      return StoreUnavailableException.throttled("DynamoDB throttled " + operation, RETRY_AFTER, cause);
     }
     if (cause instanceof ResourceNotFoundException) {
       return new StoreUnavailableException("DynamoDB table is missing or not active (" + operation + ")",
