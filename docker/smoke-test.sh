@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Smoke test of the container image: builds it from target/config-service.jar, runs it, and checks
+#   /health/ready = 200, POST /config = 201, GET /config/{key} returns what was written, the process runs as
+#   UID 10001 (not root) and is java as PID 1, the image's HEALTHCHECK passes, the JVM heap follows the
+#   container memory limit, every metric the Grafana dashboard queries is in /metrics, and SIGTERM stops
+#   the container cleanly (exit 143/0, not a SIGKILL) within STOP_BOUND seconds.
+#
+# Engine: Docker when a daemon answers, else Podman (installed with apt-get when root and missing; see
+# engine.sh). Prints "SKIPPED: ..." and exits 0 when no engine can run containers on this machine.
+# Base image: $BASE_IMAGE if set; else, as root, the local Debian JRE image from base-image.sh (works with
+# no registry; built once, then cached); else the Dockerfile's default (eclipse-temurin:17-jre).
+#
+# Env: SMOKE_PORT (18081), STOP_BOUND (20 s), READY_BOUND (90 s), IMAGE (config-service:smoke),
+#      SMOKE_MEMORY (512m), CONTEXT_DIR (repository root), SKIP_BUILD_JAR=1 to never run Maven.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+# shellcheck source=engine.sh
+source "$here/engine.sh"
+
+CONTEXT_DIR="${CONTEXT_DIR:-$repo}"
+IMAGE="${IMAGE:-config-service:smoke}"
+SMOKE_PORT="${SMOKE_PORT:-18081}"
+STOP_BOUND="${STOP_BOUND:-20}"
+READY_BOUND="${READY_BOUND:-90}"
+SMOKE_MEMORY="${SMOKE_MEMORY:-512m}"
+APP_UID=10001
+
+log() { printf 'smoke: %s\n' "$*"; }
+fail() { printf 'smoke: FAIL: %s\n' "$*" >&2; exit 1; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+t_all=$(now)
+cs_detect_engine
+if [ -z "$CS_ENGINE" ]; then
+  echo "SKIPPED: container smoke test: neither a Docker daemon nor Podman can run containers on this machine"
+  exit 0
+fi
+log "engine: $CS_ENGINE ${CS_PODMAN_FLAGS[*]:-}"
+
+# The jar: rebuilt when missing or older than the sources, so the image never ships a stale build.
+jar="$CONTEXT_DIR/target/config-service.jar"
+if [ "${SKIP_BUILD_JAR:-0}" != 1 ] && { [ ! -f "$jar" ] || [ -n "$(find "$CONTEXT_DIR/src" "$CONTEXT_DIR/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]; }; then
+  log "building the jar: mvn -q package -DskipTests"
+  (cd "$CONTEXT_DIR" && mvn -q -B package -DskipTests)
+fi
+[ -f "$jar" ] || fail "no $jar (run mvn -q package -DskipTests at the repository root)"
+
+if [ -z "${BASE_IMAGE:-}" ] && [ "$(id -u)" = 0 ]; then
+  t=$(now)
+  "$here/base-image.sh"
+  log "base image ready in $(since "$t")s"
+  BASE_IMAGE=config-service-base:bookworm
+  [ "$CS_ENGINE" = podman ] && BASE_IMAGE="localhost/$BASE_IMAGE"
+fi
+build=(build -f "$here/Dockerfile" -t "$IMAGE")
+[ -n "${BASE_IMAGE:-}" ] && build+=(--build-arg "BASE_IMAGE=$BASE_IMAGE")
+if [ "$CS_ENGINE" = podman ]; then
+  # chroot isolation: no privileges for nested namespaces here; docker format: OCI images drop HEALTHCHECK.
+  build+=(--isolation chroot --format docker --ignorefile "$here/Dockerfile.dockerignore")
+fi
+t=$(now)
+log "building $IMAGE from ${BASE_IMAGE:-the Dockerfile default base}"
+ctr "${build[@]}" "$CONTEXT_DIR" >/tmp/config-service-smoke-build.log 2>&1 \
+  || { tail -40 /tmp/config-service-smoke-build.log >&2; fail "image build failed"; }
+t_build=$(since "$t")
+size=$(ctr image inspect --format '{{.Size}}' "$IMAGE")
+log "image built in ${t_build}s, size $((size / 1000000)) MB"
+
+name="config-service-smoke-$$"
+work="$(mktemp -d)"
+cleanup() {
+  ctr rm -f -v "$name" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+dump_logs() { echo "---- container logs ----" >&2; ctr logs "$name" 2>&1 | tail -60 >&2 || true; }
+
+run=(run -d --name "$name" --memory "$SMOKE_MEMORY")
+if [ "$CS_ENGINE" = podman ]; then
+  # Host network: rootful podman's bridge + port mapping needs netfilter modules this kind of host may lack.
+  # No --ulimit: any --ulimit makes podman also set RLIMIT_NPROC, which runc may not (the nofile limit is
+  # inherited anyway). --health-interval disable: no systemd timer here; `healthcheck run` still works.
+  run+=(--network host -e HOST=127.0.0.1 -e "PORT=$SMOKE_PORT" --health-interval disable)
+else
+  run+=(-p "127.0.0.1:$SMOKE_PORT:8080")
+fi
+base="http://127.0.0.1:$SMOKE_PORT"
+if curl -s -o /dev/null --max-time 2 "$base/health/live"; then fail "port $SMOKE_PORT is already in use"; fi
+
+t=$(now)
+# stderr kept aside: podman without systemd logs harmless errors about healthcheck timers.
+ctr "${run[@]}" "$IMAGE" >/dev/null 2>"$work/run.err" || { cat "$work/run.err" >&2; fail "container did not start"; }
+until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$base/health/ready" || true)" = 200 ]; do
+  if [ "$(ctr inspect --format '{{.State.Running}}' "$name" 2>/dev/null)" != true ]; then
+    dump_logs; fail "container exited before becoming ready"
+  fi
+  if awk -v s="$(since "$t")" -v b="$READY_BOUND" 'BEGIN { exit !(s > b) }'; then
+    dump_logs; fail "not ready within ${READY_BOUND}s"
+  fi
+  sleep 0.3
+done
+t_ready=$(since "$t")
+log "ok: /health/ready = 200 after ${t_ready}s"
+
+# Write, then read back.
+key="smoke/run-$$/db.url"
+code=$(curl -s -o "$work/post.json" -D "$work/post.headers" -w '%{http_code}' --max-time 5 \
+  -H 'Content-Type: application/json' -d "{\"key\":\"$key\",\"value\":{\"url\":\"jdbc:h2:mem:x\",\"pool\":5}}" \
+  "$base/config")
+[ "$code" = 201 ] || { cat "$work/post.json" >&2; dump_logs; fail "POST /config answered $code, expected 201"; }
+grep -qi "^location: /config/$key" "$work/post.headers" || fail "POST /config: no Location /config/$key"
+log "ok: POST /config = 201, Location /config/$key"
+
+code=$(curl -s -o "$work/get.json" -w '%{http_code}' --max-time 5 "$base/config/$key")
+[ "$code" = 200 ] || { cat "$work/get.json" >&2; fail "GET /config/$key answered $code, expected 200"; }
+python3 - "$work/get.json" "$key" <<'PY' || fail "GET /config/$key returned something else than was written"
+import json, sys
+body = json.load(open(sys.argv[1]))
+assert body["key"] == sys.argv[2], body
+assert body["value"] == {"url": "jdbc:h2:mem:x", "pool": 5}, body
+assert body["version"] == 1, body
+PY
+log "ok: GET /config/$key = 200 with the written value, version 1"
+# A second read (cache) and a miss (4xx), so the dashboard's cache and error series have samples.
+curl -s -o /dev/null --max-time 5 "$base/config/$key"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$base/config/smoke/absent-$$")
+[ "$code" = 404 ] || fail "GET of an absent key answered $code, expected 404"
+
+# Not root: the UID of PID 1 (all of real, effective, saved, fs) and of a process started by exec.
+uids=$(ctr exec "$name" cat /proc/1/status | awk '/^Uid:/ { print $2, $3, $4, $5 }')
+[ "$uids" = "$APP_UID $APP_UID $APP_UID $APP_UID" ] || fail "PID 1 runs with UIDs '$uids', expected $APP_UID"
+exec_uid=$(ctr exec "$name" id -u)
+[ "$exec_uid" = "$APP_UID" ] || fail "exec runs as UID $exec_uid, expected $APP_UID"
+comm=$(ctr exec "$name" cat /proc/1/comm)
+[ "$comm" = java ] || fail "PID 1 is '$comm', expected java (SIGTERM must reach the JVM)"
+log "ok: PID 1 is java running as UID $APP_UID (not root)"
+# The embedded store writes under the /data volume as the service user.
+owned=$(ctr exec "$name" find /data -mindepth 1 -user "$APP_UID" -print -quit)
+[ -n "$owned" ] || fail "nothing written by UID $APP_UID under /data"
+log "ok: store data under /data ($owned)"
+
+# Heap from the container limit: MaxRAMPercentage=75 of SMOKE_MEMORY, as a JVM in this cgroup computes it.
+heap=$(ctr exec "$name" java -XX:MaxRAMPercentage=75 -XX:+PrintFlagsFinal -version 2>/dev/null \
+  | awk '$2 == "MaxHeapSize" { print $4 }')
+limit=$(numfmt --from=iec "${SMOKE_MEMORY^^}")
+awk -v h="$heap" -v l="$limit" 'BEGIN { exit !(h > 0.70 * l && h <= 0.76 * l) }' \
+  || fail "MaxHeapSize $heap is not ~75% of the $SMOKE_MEMORY limit: the JVM does not see the container limit"
+log "ok: JVM max heap $((heap / 1048576)) MiB = 75% of the $SMOKE_MEMORY container limit"
+
+# The image's HEALTHCHECK itself (not just the endpoint).
+if [ "$CS_ENGINE" = podman ]; then
+  ctr healthcheck run "$name" >/dev/null || fail "podman healthcheck run: unhealthy"
+else
+  for _ in $(seq 1 40); do
+    status=$(docker inspect --format '{{.State.Health.Status}}' "$name")
+    [ "$status" = healthy ] && break
+    sleep 1
+  done
+  [ "$status" = healthy ] || fail "docker health status is $status"
+fi
+log "ok: HEALTHCHECK reports healthy"
+
+curl -s --max-time 5 "$base/metrics" >"$work/metrics.txt"
+grep -q '^vertx_http_server_requests_total' "$work/metrics.txt" || fail "/metrics has no vertx_http_server_requests_total"
+python3 "$repo/monitoring/check-dashboard.py" --metrics "$work/metrics.txt" || fail "the dashboard queries metrics the service does not emit"
+log "ok: every metric in the Grafana dashboard is in /metrics"
+
+# SIGTERM: the JVM must shut down by itself; exit 143 (128+15) or 0. 137 would mean SIGKILL.
+t=$(now)
+ctr kill --signal TERM "$name" >/dev/null 2>&1
+while [ "$(ctr inspect --format '{{.State.Running}}' "$name")" = true ]; do
+  if awk -v s="$(since "$t")" -v b="$STOP_BOUND" 'BEGIN { exit !(s > b) }'; then
+    dump_logs; fail "still running ${STOP_BOUND}s after SIGTERM"
+  fi
+  sleep 0.2
+done
+t_stop=$(since "$t")
+exit_code=$(ctr inspect --format '{{.State.ExitCode}}' "$name")
+case "$exit_code" in 0|143) ;; *) dump_logs; fail "exit code $exit_code after SIGTERM" ;; esac
+log "ok: stopped by SIGTERM in ${t_stop}s with exit code $exit_code"
+
+log "PASSED: build ${t_build}s, ready ${t_ready}s, stop ${t_stop}s, image $((size / 1000000)) MB, total $(since "$t_all")s"
