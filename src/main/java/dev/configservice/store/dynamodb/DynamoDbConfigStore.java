@@ -229,18 +229,21 @@ public final class DynamoDbConfigStore implements ConfigStore {
   private Future<Page<ConfigEntry>> listPages(Context ctx, String prefix, int limit,
       Map<String, AttributeValue> start, List<ConfigEntry> live, int pages) {
     Map<String, AttributeValue> values = new HashMap<>();
+    Map<String, String> names = new HashMap<>();
     values.put(":pk", s(LISTING_PK));
+    names.put("#pk", PK);
     String condition = "#pk = :pk";
     if (!prefix.isEmpty()) {
       condition += " AND begins_with(#sk, :prefix)";
       values.put(":prefix", s(prefix));
+      names.put("#sk", SK);
     }
     // read one more live item than asked: it tells whether a next page exists without an empty last page
     int wanted = limit + 1 - live.size();
     QueryRequest request = QueryRequest.builder()
         .tableName(settings.table())
         .keyConditionExpression(condition)
-        .expressionAttributeNames(Map.of("#pk", PK, "#sk", SK))
+        .expressionAttributeNames(names)
         .expressionAttributeValues(values)
         .consistentRead(true)
         .limit(wanted)
@@ -287,8 +290,10 @@ public final class DynamoDbConfigStore implements ConfigStore {
         condition = "#pk = :pk AND begins_with(#sk, :v)";
         values.put(":v", s(VERSION_SK_PREFIX));
       } else {
-        condition = "#pk = :pk AND #sk < :before";
-        values.put(":before", s(versionSk(before)));
+        // BETWEEN keeps the head item (sk "H", which sorts before "V#") out of the range
+        condition = "#pk = :pk AND #sk BETWEEN :lo AND :hi";
+        values.put(":lo", s(VERSION_SK_PREFIX));
+        values.put(":hi", s(versionSk(before - 1)));
       }
       QueryRequest request = QueryRequest.builder()
           .tableName(settings.table())
