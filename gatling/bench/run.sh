@@ -1,0 +1,351 @@
+#!/usr/bin/env bash
+# Benchmark of the config service against the framework's ceiling, on one machine, in one run.
+#
+#   gatling/bench/run.sh [options]            wrk matrix: service (embedded store), bare Vert.x ceiling,
+#                                             service on DynamoDB (dynalite); results in docs/benchmarks/
+#   gatling/bench/run.sh overload [options]   open-model overload check with Gatling (Stress, then Overload
+#                                             at 3x the highest rate Stress held); results in docs/benchmarks/
+#
+# Options (main mode):
+#   --duration S      seconds per wrk measurement (default 15)
+#   --warmup S        seconds of wrk warm-up per target before measuring (default 5)
+#   --conns "LIST"    GET connection counts (default "50 300 1000 10000"); POST is always at 50
+#   --targets "LIST"  any of: embedded ceiling dynamodb (default all three)
+#   --mem-keys N      keys of 1 KiB for the resident-memory test, 0 to skip (default 100000)
+#   --out FILE        results file (default docs/benchmarks/YYYY-MM-DD-<hostname>.md)
+#   --no-build        use the existing jars instead of building them
+# Options (overload mode):
+#   --rate N          sustainable rate to multiply by 3 (default: Stress's "highest level held")
+#   --duration S      seconds of overload (default 30); Stress uses its own defaults unless STRESS_OPTS is set
+#   --max-in-flight N MAX_IN_FLIGHT for the service (default: the service's default)
+#
+# Environment: SERVICE_JAVA_OPTS (JVM flags for the service and the ceiling, default none).
+# The script raises the open-file limit (ulimit -n) to 65535 or the hard limit, since 10,000 connections
+# need 10,000 descriptors in wrk and in the server. Ports: 28080 service, 28081 ceiling, 28082 dynalite,
+# 28083 service on DynamoDB; everything binds 127.0.0.1. It stops only the processes it started.
+set -uo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$BENCH_DIR/../.." && pwd)"
+export BENCH_DIR
+WORK="$REPO/gatling/target/bench"
+SERVICE_JAR="$REPO/target/config-service.jar"
+CEILING_JAR="$BENCH_DIR/ceiling/target/config-ceiling.jar"
+DYNALITE_DIR="$WORK/dynalite"
+SVC_PORT=28080 CEIL_PORT=28081 DYN_PORT=28082 SVC_DYN_PORT=28083
+KEYS=1000
+
+MODE=bench
+if [[ "${1:-}" == "overload" ]]; then MODE=overload; shift; fi
+DURATION=15 WARMUP=5 CONNS="50 300 1000 10000" TARGETS="embedded ceiling dynamodb" MEM_KEYS=100000 BUILD=1
+OUT="" RATE="" OVERLOAD_DURATION=30 MAX_IN_FLIGHT=""
+ORIG_ARGS="$*"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --duration) DURATION="$2"; OVERLOAD_DURATION="$2"; shift 2 ;;
+    --warmup) WARMUP="$2"; shift 2 ;;
+    --conns) CONNS="$2"; shift 2 ;;
+    --targets) TARGETS="$2"; shift 2 ;;
+    --mem-keys) MEM_KEYS="$2"; shift 2 ;;
+    --out) OUT="$2"; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    --rate) RATE="$2"; shift 2 ;;
+    --max-in-flight) MAX_IN_FLIGHT="$2"; shift 2 ;;
+    -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# ---- process bookkeeping: only PIDs started here are ever signalled -----------------------------------
+PIDS=()
+stop_pid() {
+  local pid=$1
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+}
+cleanup() {
+  for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- file descriptors: 10,000 connections need 10,000 descriptors on each side -------------------------
+HARD=$(ulimit -Hn)
+WANT=65535
+if [[ "$HARD" != "unlimited" && "$HARD" -lt "$WANT" ]]; then WANT=$HARD; fi
+ulimit -n "$WANT" 2>/dev/null || log "could not raise ulimit -n to $WANT"
+NOFILE=$(ulimit -n)
+log "open-file limit: $NOFILE (hard $HARD)"
+
+mkdir -p "$WORK"
+command -v wrk >/dev/null || { [[ "$MODE" == overload ]] || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }; }
+
+build() {
+  [[ "$BUILD" == 1 ]] || return 0
+  log "building the service jar and the ceiling server"
+  (cd "$REPO" && mvn -q -B package -DskipTests) || { echo "service build failed" >&2; exit 1; }
+  mvn -q -B -f "$BENCH_DIR/ceiling" package || { echo "ceiling build failed" >&2; exit 1; }
+}
+
+# ---- servers ------------------------------------------------------------------------------------------
+# start NAME PORT JAR [ENV=VALUE...]: sets STARTED_PID and READY_MS (start to first 200 from /health/ready).
+start() {
+  local name=$1 port=$2 jar=$3; shift 3
+  local t0 t1
+  if curl -s -o /dev/null "http://127.0.0.1:$port/health/live"; then
+    echo "port $port already answers: another server is running there" >&2
+    return 1
+  fi
+  t0=$(date +%s%N)
+  if [[ "$jar" == "$CEILING_JAR" ]]; then
+    # shellcheck disable=SC2086
+    java ${SERVICE_JAVA_OPTS:-} -jar "$jar" "$port" 127.0.0.1 >"$WORK/$name.log" 2>&1 &
+  else
+    # shellcheck disable=SC2086
+    env PORT="$port" HOST=127.0.0.1 "$@" java ${SERVICE_JAVA_OPTS:-} -jar "$jar" >"$WORK/$name.log" 2>&1 &
+  fi
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  for _ in $(seq 1 1200); do
+    if curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health/ready" 2>/dev/null | grep -q '^200$'; then
+      t1=$(date +%s%N)
+      READY_MS=$(( (t1 - t0) / 1000000 ))
+      log "$name ready in $READY_MS ms (pid $STARTED_PID)"
+      return 0
+    fi
+    kill -0 "$STARTED_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "$name did not become ready; last log lines:" >&2
+  tail -20 "$WORK/$name.log" >&2
+  stop_pid "$STARTED_PID"
+  return 1
+}
+
+rss_mib() { ps -o rss= -p "$1" | awk '{printf "%.0f", $1/1024}'; }
+
+start_dynalite() {
+  if [[ ! -x "$DYNALITE_DIR/node_modules/.bin/dynalite" ]]; then
+    log "installing dynalite 4.0.0 into $DYNALITE_DIR"
+    mkdir -p "$DYNALITE_DIR"
+    npm install --prefix "$DYNALITE_DIR" --no-audit --no-fund dynalite@4.0.0 >"$WORK/dynalite-install.log" 2>&1 \
+      || { tail -5 "$WORK/dynalite-install.log" >&2; return 1; }
+  fi
+  node "$DYNALITE_DIR/node_modules/.bin/dynalite" --host 127.0.0.1 --port "$DYN_PORT" --createTableMs 0 >"$WORK/dynalite.log" 2>&1 &
+  DYNALITE_PID=$!
+  PIDS+=("$DYNALITE_PID")
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$DYN_PORT/" && return 0
+    sleep 0.1
+  done
+  echo "dynalite did not start" >&2
+  return 1
+}
+
+# ---- wrk ----------------------------------------------------------------------------------------------
+declare -A R     # R[target|scenario]="rps p50 p99 socket_errors non2xx"
+# measure TARGET PORT SCENARIO(get|post) CONNS SECONDS [record]
+measure() {
+  local target=$1 port=$2 scenario=$3 conns=$4 secs=$5 record=${6:-}
+  local out line
+  out=$(wrk -t2 -c"$conns" -d"${secs}s" --timeout 5s --latency -s "$BENCH_DIR/$scenario.lua" \
+        "http://127.0.0.1:$port" -- "$KEYS" bench 2>&1)
+  line=$(grep '^RESULT' <<<"$out")
+  if [[ -z "$line" ]]; then
+    log "wrk gave no result for $target $scenario c=$conns: $(tail -3 <<<"$out" | tr '\n' ' ')"
+    [[ -n "$record" ]] && R["$target|$scenario $conns"]="- - - - -"
+    return
+  fi
+  local rps p50 p99 se n2
+  rps=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line")
+  p50=$(sed -E 's/.*p50=([0-9.]+).*/\1/' <<<"$line")
+  p99=$(sed -E 's/.*p99=([0-9.]+).*/\1/' <<<"$line")
+  se=$(sed -E 's/.*socket_errors=([0-9]+).*/\1/' <<<"$line")
+  n2=$(sed -E 's/.*non2xx=([0-9]+).*/\1/' <<<"$line")
+  log "$target $scenario c=$conns: $rps req/s p50 ${p50} ms p99 ${p99} ms socket errors $se non-2xx $n2"
+  [[ -n "$record" ]] && R["$target|$scenario $conns"]="$rps $p50 $p99 $se $n2"
+}
+
+declare -A READY RSS_IDLE RSS_AFTER STATUS
+# bench_target NAME PORT PID: preload, warm up, run the matrix against a running server.
+bench_target() {
+  local name=$1 port=$2 pid=$3
+  RSS_IDLE[$name]=$(rss_mib "$pid")
+  log "$name: preloading $KEYS keys"
+  if ! java "$BENCH_DIR/Loader.java" "http://127.0.0.1:$port" bench "$KEYS" 100 32 read >"$WORK/$name-preload.log" 2>&1; then
+    STATUS[$name]="preload failed: $(tail -2 "$WORK/$name-preload.log" | tr '\n' ' ')"
+    log "${STATUS[$name]}"
+    return 1
+  fi
+  log "$name: warm-up ${WARMUP}s GET + ${WARMUP}s POST"
+  measure "$name" "$port" get 50 "$WARMUP"
+  measure "$name" "$port" post 50 "$WARMUP"
+  for c in $CONNS; do measure "$name" "$port" get "$c" "$DURATION" record; done
+  measure "$name" "$port" post 50 "$DURATION" record
+  RSS_AFTER[$name]=$(rss_mib "$pid")
+  STATUS[$name]="measured"
+}
+
+# ---- overload mode: Gatling open model -----------------------------------------------------------------
+if [[ "$MODE" == overload ]]; then
+  build
+  envs=(STORE=embedded DATA_DIR="$WORK/data-overload")
+  [[ -n "$MAX_IN_FLIGHT" ]] && envs+=(MAX_IN_FLIGHT="$MAX_IN_FLIGHT")
+  rm -rf "$WORK/data-overload"
+  start service-overload "$SVC_PORT" "$SERVICE_JAR" "${envs[@]}" || exit 1
+  SVC_PID=$STARTED_PID
+  OUT=${OUT:-"$REPO/docs/benchmarks/$(date -u +%F)-$(hostname)-overload.md"}
+  GATLING_LOG="$WORK/overload-gatling.log"
+  : >"$GATLING_LOG"
+  if [[ -z "$RATE" ]]; then
+    log "finding the sustainable rate with Stress (STRESS_OPTS='${STRESS_OPTS:-}')"
+    # shellcheck disable=SC2086
+    mvn -B -f "$REPO/gatling" gatling:test -Dgatling.simulationClass=dev.configservice.perf.Stress \
+      -DbaseUrl="http://127.0.0.1:$SVC_PORT" ${STRESS_OPTS:-} 2>&1 | tee -a "$GATLING_LOG" | grep -E '^(level|first level|highest|Stress)' >&2
+    RATE=$(grep -Eo 'highest level held within objective: [0-9]+' "$GATLING_LOG" | grep -Eo '[0-9]+$' | tail -1)
+    if [[ -z "$RATE" || "$RATE" == 0 ]]; then echo "Stress found no sustainable rate; pass --rate" >&2; exit 1; fi
+  fi
+  log "Overload: baseline $RATE req/s, then $((RATE * 3)) req/s for ${OVERLOAD_DURATION}s"
+  mvn -B -f "$REPO/gatling" gatling:test -Dgatling.simulationClass=dev.configservice.perf.Overload \
+    -DbaseUrl="http://127.0.0.1:$SVC_PORT" -Drate="$RATE" -Dduration="${OVERLOAD_DURATION}s" 2>&1 | tee -a "$GATLING_LOG" >"$WORK/overload-last.log"
+  rc=${PIPESTATUS[0]}
+  rss=$(rss_mib "$SVC_PID")
+  alive=$(kill -0 "$SVC_PID" 2>/dev/null && echo yes || echo "NO (exited)")
+  {
+    echo "# Overload check $(date -u +%F) on $(hostname)"
+    echo
+    echo "Command: \`gatling/bench/run.sh overload $ORIG_ARGS\`${MAX_IN_FLIGHT:+ (MAX_IN_FLIGHT=$MAX_IN_FLIGHT)}"
+    echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Gatling on the same cores as the service."
+    echo
+    echo '```'
+    grep -E '^(Stress levels|level |first level|highest level|Overload phases|  baseline|  overload|  verdict)' "$GATLING_LOG"
+    echo '```'
+    echo
+    echo "Gatling exit status: $rc (0 = all assertions held). Service alive afterwards: $alive, resident memory ${rss} MiB."
+  } >"$OUT"
+  cat "$OUT"
+  exit "$rc"
+fi
+
+# ---- main mode ----------------------------------------------------------------------------------------
+RUN_START=$(date +%s)
+build
+[[ -f "$SERVICE_JAR" ]] || { echo "missing $SERVICE_JAR" >&2; exit 1; }
+[[ -f "$CEILING_JAR" ]] || { echo "missing $CEILING_JAR" >&2; exit 1; }
+
+for t in $TARGETS; do
+  case "$t" in
+    embedded)
+      rm -rf "$WORK/data-embedded"
+      if start embedded "$SVC_PORT" "$SERVICE_JAR" STORE=embedded DATA_DIR="$WORK/data-embedded"; then
+        READY[embedded]=$READY_MS
+        bench_target embedded "$SVC_PORT" "$STARTED_PID"
+        stop_pid "$STARTED_PID"
+      else
+        STATUS[embedded]="did not start (see $WORK/embedded.log)"
+      fi ;;
+    ceiling)
+      if start ceiling "$CEIL_PORT" "$CEILING_JAR"; then
+        READY[ceiling]=$READY_MS
+        bench_target ceiling "$CEIL_PORT" "$STARTED_PID"
+        stop_pid "$STARTED_PID"
+      else
+        STATUS[ceiling]="did not start (see $WORK/ceiling.log)"
+      fi ;;
+    dynamodb)
+      if start_dynalite; then
+        if start dynamodb "$SVC_DYN_PORT" "$SERVICE_JAR" STORE=dynamodb DYNAMODB_ENDPOINT="http://127.0.0.1:$DYN_PORT" \
+             CREATE_TABLE=true AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x DATA_DIR="$WORK/data-dynamodb"; then
+          READY[dynamodb]=$READY_MS
+          bench_target dynamodb "$SVC_DYN_PORT" "$STARTED_PID"
+          stop_pid "$STARTED_PID"
+        else
+          STATUS[dynamodb]="STORE=dynamodb did not start: $(grep -m1 -iE 'error|exception' "$WORK/dynamodb.log" | cut -c1-200)"
+        fi
+        stop_pid "$DYNALITE_PID"
+      else
+        STATUS[dynamodb]="dynalite did not start (see $WORK/dynalite.log)"
+      fi ;;
+    *) echo "unknown target $t" >&2 ;;
+  esac
+done
+
+# Resident memory with MEM_KEYS keys of 1 KiB, written then read once so every one is in the read cache.
+MEM_RESULT="skipped"
+if [[ "$MEM_KEYS" -gt 0 && " $TARGETS " == *" embedded "* ]]; then
+  rm -rf "$WORK/data-memory"
+  if start memory "$SVC_PORT" "$SERVICE_JAR" STORE=embedded DATA_DIR="$WORK/data-memory"; then
+    MEM_PID=$STARTED_PID
+    mem_idle=$(rss_mib "$MEM_PID")
+    log "memory test: writing and reading $MEM_KEYS keys of 1 KiB"
+    if java "$BENCH_DIR/Loader.java" "http://127.0.0.1:$SVC_PORT" mem "$MEM_KEYS" 1024 64 read >"$WORK/memory-load.log" 2>&1; then
+      entries=$(curl -s "http://127.0.0.1:$SVC_PORT/metrics" | awk '/^config_cache_entries/ {print $2}' | head -1)
+      MEM_RESULT="$(rss_mib "$MEM_PID") MiB resident with $MEM_KEYS keys of 1 KiB (idle after start: $mem_idle MiB; config_cache_entries ${entries:-n/a}; $(tr '\n' ' ' <"$WORK/memory-load.log"))"
+    else
+      MEM_RESULT="load failed: $(tail -2 "$WORK/memory-load.log" | tr '\n' ' ')"
+    fi
+    log "memory: $MEM_RESULT"
+    stop_pid "$MEM_PID"
+  else
+    MEM_RESULT="service did not start"
+  fi
+fi
+
+# ---- report -------------------------------------------------------------------------------------------
+ELAPSED=$(( $(date +%s) - RUN_START ))
+OUT=${OUT:-"$REPO/docs/benchmarks/$(date -u +%F)-$(hostname).md"}
+mkdir -p "$(dirname "$OUT")"
+col() { local v=${R["$1"]:-"- - - - -"}; awk -v i="$2" '{print $i}' <<<"$v"; }
+ratio() {
+  local a b; a=$(col "$1" 1); b=$(col "$2" 1)
+  awk -v a="$a" -v b="$b" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.0f%%", 100*a/b; else print "-" }'
+}
+{
+  echo "# Benchmark $(date -u '+%F %H:%M UTC') on $(hostname)"
+  echo
+  echo "- Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, $(uname -sr)"
+  echo "- Java: $(java -version 2>&1 | head -1)$( [[ -n "${SERVICE_JAVA_OPTS:-}" ]] && echo ", JVM flags: $SERVICE_JAVA_OPTS")"
+  echo "- Load generator: $(wrk --version 2>&1 | head -1 | awk '{print $1, $2}'), 2 threads, on the same cores as the server (so each number is the server's share of a machine it shares with wrk)"
+  echo "- Command: \`gatling/bench/run.sh $ORIG_ARGS\` (open-file limit $NOFILE; ${DURATION} s per measurement after ${WARMUP} s warm-up; $KEYS keys of ~100 B preloaded; whole run ${ELAPSED} s)"
+  echo "- Service: \`java -jar target/config-service.jar\` with default settings; ceiling: gatling/bench/ceiling (plain vertx-core, one verticle per core, ConcurrentHashMap)"
+  echo
+  echo "## Throughput and latency (wrk --latency; latencies in ms)"
+  echo
+  echo "| Request | Conns | Service req/s | p50 | p99 | Ceiling req/s | p50 | p99 | Service / ceiling | Service on DynamoDB req/s | p50 | p99 |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for s in $(for c in $CONNS; do echo "get_$c"; done) post_50; do
+    k="${s/_/ }"
+    req=$([[ $s == get* ]] && echo "GET /config/{key}" || echo "POST /config")
+    echo "| $req | ${s#*_} | $(col "embedded|$k" 1) | $(col "embedded|$k" 2) | $(col "embedded|$k" 3) | $(col "ceiling|$k" 1) | $(col "ceiling|$k" 2) | $(col "ceiling|$k" 3) | $(ratio "embedded|$k" "ceiling|$k") | $(col "dynamodb|$k" 1) | $(col "dynamodb|$k" 2) | $(col "dynamodb|$k" 3) |"
+  done
+  echo
+  echo "## Errors (socket errors / non-2xx responses)"
+  echo
+  echo "| Request | Conns | Service | Ceiling | Service on DynamoDB |"
+  echo "|---|---:|---:|---:|---:|"
+  for s in $(for c in $CONNS; do echo "get_$c"; done) post_50; do
+    k="${s/_/ }"
+    req=$([[ $s == get* ]] && echo "GET" || echo "POST")
+    echo "| $req | ${s#*_} | $(col "embedded|$k" 4) / $(col "embedded|$k" 5) | $(col "ceiling|$k" 4) / $(col "ceiling|$k" 5) | $(col "dynamodb|$k" 4) / $(col "dynamodb|$k" 5) |"
+  done
+  echo
+  echo "## Start-up and memory"
+  echo
+  echo "| Target | Status | Time to ready (ms) | RSS idle after start (MiB) | RSS after the runs (MiB) |"
+  echo "|---|---|---:|---:|---:|"
+  for t in embedded ceiling dynamodb; do
+    [[ " $TARGETS " == *" $t "* ]] || continue
+    echo "| $t | ${STATUS[$t]:-not run} | ${READY[$t]:--} | ${RSS_IDLE[$t]:--} | ${RSS_AFTER[$t]:--} |"
+  done
+  echo
+  echo "Resident memory with 1 KiB values cached: $MEM_RESULT"
+  echo
+  echo "Time to ready is from launching \`java -jar\` to the first 200 from /health/ready (polled every 50 ms)."
+} >"$OUT"
+log "results written to $OUT"
+cat "$OUT"
