@@ -19,7 +19,8 @@
 #   --duration S      seconds of overload (default 30); Stress uses its own defaults unless STRESS_OPTS is set
 #   --max-in-flight N MAX_IN_FLIGHT for the service (default: the service's default)
 #
-# Environment: SERVICE_JAVA_OPTS (JVM flags for the service and the ceiling, default none).
+# Environment: SERVICE_JAVA_OPTS (JVM flags for the service and the ceiling, default none);
+#   SERVICE_JAR (a prebuilt service jar; default target/config-service.jar, built by the script).
 # The script raises the open-file limit (ulimit -n) to 65535 or the hard limit, since 10,000 connections
 # need 10,000 descriptors in wrk and in the server. Ports: 28080 service, 28081 ceiling, 28082 dynalite,
 # 28083 service on DynamoDB; everything binds 127.0.0.1. It stops only the processes it started.
@@ -29,7 +30,8 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$BENCH_DIR/../.." && pwd)"
 export BENCH_DIR
 WORK="$REPO/gatling/target/bench"
-SERVICE_JAR="$REPO/target/config-service.jar"
+SERVICE_JAR="${SERVICE_JAR:-$REPO/target/config-service.jar}"
+SERVICE_JAR_GIVEN=${SERVICE_JAR_GIVEN:-$([[ "$SERVICE_JAR" != "$REPO/target/config-service.jar" ]] && echo 1 || echo 0)}
 CEILING_JAR="$BENCH_DIR/ceiling/target/config-ceiling.jar"
 DYNALITE_DIR="$WORK/dynalite"
 SVC_PORT=28080 CEIL_PORT=28081 DYN_PORT=28082 SVC_DYN_PORT=28083
@@ -87,8 +89,11 @@ command -v wrk >/dev/null || { [[ "$MODE" == overload ]] || { echo "wrk not foun
 
 build() {
   [[ "$BUILD" == 1 ]] || return 0
-  log "building the service jar and the ceiling server"
-  (cd "$REPO" && mvn -q -B package -DskipTests) || { echo "service build failed" >&2; exit 1; }
+  if [[ "$SERVICE_JAR_GIVEN" == 0 ]]; then
+    log "building the service jar"
+    (cd "$REPO" && mvn -q -B package -DskipTests) || { echo "service build failed" >&2; exit 1; }
+  fi
+  log "building the ceiling server"
   mvn -q -B -f "$BENCH_DIR/ceiling" package || { echo "ceiling build failed" >&2; exit 1; }
 }
 

@@ -38,7 +38,8 @@ public class SeedReplay extends Simulation {
     var httpProtocol = http.baseUrl(Settings.baseUrl())
         .acceptHeader("application/json")
         .contentTypeHeader("application/json")
-        .disableWarmUp()
+        // warm Gatling's HTTP engine against the service itself (the default target is gatling.io)
+        .warmUp(Settings.baseUrl() + "/health/ready")
         .disableCaching();
 
     var user = scenario("locust users")

@@ -1,5 +1,6 @@
 package dev.configservice.perf;
 
+import static io.gatling.javaapi.core.CoreDsl.constantUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.global;
 import static io.gatling.javaapi.core.CoreDsl.incrementUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
@@ -19,7 +20,8 @@ import java.util.List;
  * 503. At the end it prints, per level, the achieved rate, shed and error percentages and accepted-latency
  * percentiles, and "highest level held within objective: N req/s", where holding a level means: accepted
  * p99 within -DobjectiveP99Ms (50), at most -DobjectiveErrorPercent (1) of requests shed or failed, and at
- * least 95% of the target rate actually accepted. The table also goes to target/stress-levels.txt.
+ * least 95% of the target rate actually accepted. The table also goes to gatling/target/stress-levels.txt.
+ * A -Dwarmup (5 s) at startRate comes first and is not judged.
  *
  * <p>Gatling assertions (they fail the run): 503 is an accepted way to say "too busy", anything else that is
  * not a normal answer (5xx other than 503, resets, timeouts) counts as KO and must stay under
@@ -35,6 +37,7 @@ public class Stress extends Simulation {
   private final int levels = Settings.integer("levels", 5);
   private final Duration levelDuration = Settings.duration("levelDuration", Duration.ofSeconds(8));
   private final Duration rampBetween = Settings.duration("rampBetween", Duration.ofSeconds(2));
+  private final Duration warmup = Settings.duration("warmup", Duration.ofSeconds(5));
   private final int objectiveP99Ms = Settings.integer("objectiveP99Ms", 50);
   private final double objectiveErrorPercent = Settings.decimal("objectiveErrorPercent", 1.0);
   private final double maxErrorPercent = Settings.decimal("maxErrorPercent", 1.0);
@@ -43,23 +46,26 @@ public class Stress extends Simulation {
 
   {
     Settings.describe("Stress", "startRate", startRate, "step", step, "levels", levels, "levelDuration", levelDuration,
-        "rampBetween", rampBetween, "keys", Traffic.keys(), "objectiveP99Ms", objectiveP99Ms);
-    // Level i runs at startRate + i*step from i*(level+ramp) for one level duration (Gatling's stairs shape);
+        "rampBetween", rampBetween, "warmup", warmup, "keys", Traffic.keys(), "objectiveP99Ms", objectiveP99Ms);
+    // After a warm-up at startRate (cold JITs and empty connection pools on both sides would fail level 1),
+    // level i runs at startRate + i*step from warmup + i*(level+ramp) for one level duration (Gatling's stairs);
     // the first and last second of each level are left out so ramps and in-flight tails do not blur it.
     List<Recorder.Window> windows = new ArrayList<>();
+    long offsetMs = warmup.toMillis();
     long levelMs = levelDuration.toMillis();
     long periodMs = levelMs + rampBetween.toMillis();
     long trimMs = levelMs >= 4000 ? 1000 : 0;
     for (int i = 0; i < levels; i++) {
       double target = startRate + i * step;
-      windows.add(new Recorder.Window(String.format("level %d", i + 1), target, i * periodMs + trimMs, i * periodMs + levelMs - trimMs));
+      long from = offsetMs + i * periodMs;
+      windows.add(new Recorder.Window(String.format("level %d", i + 1), target, from + trimMs, from + levelMs - trimMs));
     }
     recorder = new Recorder(windows);
     var answered = status().in(200, 201, 503);
-    Duration total = Duration.ofMillis(levels * periodMs);
+    Duration total = Duration.ofMillis(offsetMs + levels * periodMs);
 
     setUp(scenario("stress mix").exec(Traffic.recordedMix(recorder, answered, answered, answered))
-            .injectOpen(incrementUsersPerSec(step).times(levels).eachLevelLasting(levelDuration)
+            .injectOpen(constantUsersPerSec(startRate).during(warmup), incrementUsersPerSec(step).times(levels).eachLevelLasting(levelDuration)
                 .separatedByRampsLasting(rampBetween).startingFrom(startRate)))
         .protocols(Traffic.protocol())
         .maxDuration(total.plusSeconds(30))
@@ -103,10 +109,11 @@ public class Stress extends Simulation {
     out.append(String.format("highest level held within objective: %d req/s%n", Math.round(highest)));
     System.out.print(out);
     try {
-      Path file = Path.of("target", "stress-levels.txt");
+      // next to the reports (gatling/target), wherever Maven was started from
+      Path file = Path.of(Stress.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent().resolve("stress-levels.txt");
       Files.createDirectories(file.getParent());
       Files.writeString(file, out.toString());
-    } catch (IOException e) {
+    } catch (IOException | java.net.URISyntaxException e) {
       System.err.println("could not write target/stress-levels.txt: " + e);
     }
   }

@@ -30,7 +30,8 @@ final class Traffic {
         .acceptHeader("application/json")
         .contentTypeHeader("application/json")
         .shareConnections()
-        .disableWarmUp()
+        // warm Gatling's HTTP engine against the service itself (the default target is gatling.io)
+        .warmUp(Settings.baseUrl() + "/health/ready")
         .disableCaching();
   }
 
