@@ -6,7 +6,8 @@ public abstract class ConfigException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   protected ConfigException(String message) {
-    super(message);
+    // Expected outcomes (not found, conflicts) are frequent and need no stack trace.
+    super(message, null, false, false);
   }
 
   protected ConfigException(String message, Throwable cause) {

@@ -1,0 +1,67 @@
+package dev.configservice;
+
+import dev.configservice.config.InvalidSettingsException;
+import dev.configservice.config.ServiceConfig;
+import dev.configservice.config.SettingsParser;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Entry point: reads the settings once, sets up logging from them, starts the service, and stops it
+ * gracefully on SIGTERM (or Ctrl-C).
+ */
+public final class ConfigServiceMain {
+
+  private ConfigServiceMain() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (Arrays.asList(args).contains("--help")) {
+      printHelp();
+      return;
+    }
+    ServiceConfig config;
+    try {
+      config = SettingsParser.parse(System.getenv(), args);
+    } catch (InvalidSettingsException e) {
+      System.err.println("config-service cannot start: " + e.getMessage());
+      System.err.println("run with --help to list the settings");
+      System.exit(2);
+      return;
+    }
+    // Logging is configured from the settings before the first logger exists (logback.xml reads these).
+    System.setProperty("LOG_APPENDER", config.logFormat() == ServiceConfig.LogFormat.JSON ? "JSON" : "TEXT");
+    System.setProperty("LOG_LEVEL", config.logLevel());
+
+    ConfigServiceApp app;
+    try {
+      app = ConfigServiceApp.start(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      System.err.println("config-service failed to start: " + cause);
+      cause.printStackTrace();
+      System.exit(1);
+      return;
+    }
+    long graceMillis = config.shutdownTimeout().toMillis() + 15_000;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        app.stop().toCompletionStage().toCompletableFuture().get(graceMillis, TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        System.err.println("graceful shutdown did not finish: " + e);
+      }
+    }, "shutdown"));
+  }
+
+  private static void printHelp() {
+    System.out.println("config-service: a key-value configuration service\n");
+    System.out.println("Settings (environment variable, or flag --name=value):");
+    for (Map.Entry<String, String[]> s : SettingsParser.SETTINGS.entrySet()) {
+      String flag = "--" + s.getKey().toLowerCase(Locale.ROOT).replace('_', '-');
+      String def = s.getValue()[0] == null ? "" : " (default " + s.getValue()[0] + ")";
+      System.out.printf("  %-26s %-28s %s%s%n", s.getKey(), flag, s.getValue()[1], def);
+    }
+  }
+}

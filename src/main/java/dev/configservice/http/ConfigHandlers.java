@@ -1,0 +1,319 @@
+package dev.configservice.http;
+
+import dev.configservice.cache.CachedEntry;
+import dev.configservice.cache.ConfigCache;
+import dev.configservice.domain.ConfigChanged;
+import dev.configservice.domain.ConfigEntry;
+import dev.configservice.domain.ConfigKey;
+import dev.configservice.domain.ConfigNotFoundException;
+import dev.configservice.domain.ConfigStore;
+import dev.configservice.domain.Page;
+import dev.configservice.domain.Precondition;
+import dev.configservice.domain.PutResult;
+import dev.configservice.domain.StoreTimeoutException;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The configuration API. Each handler validates, acts, and answers; every failure goes to
+ * {@link Failures} through {@code ctx.fail}, the one place that maps failures to statuses.
+ */
+final class ConfigHandlers {
+
+  static final String CONFIG_PREFIX = "/config/";
+  private static final Set<String> POST_FIELDS = Set.of("key", "value");
+  private static final Set<String> PUT_FIELDS = Set.of("key", "value");
+  private static final Set<String> ROLLBACK_FIELDS = Set.of("key", "version");
+  private static final String JSON = "application/json";
+
+  private final ConfigStore store;
+  private final ConfigCache cache;
+  private final EventBus eventBus;
+  private final RequestBodies bodies;
+
+  ConfigHandlers(ConfigStore store, ConfigCache cache, EventBus eventBus, int maxValueBytes) {
+    this.store = store;
+    this.cache = cache;
+    this.eventBus = eventBus;
+    this.bodies = new RequestBodies(maxValueBytes);
+  }
+
+  /** GET /config/{key}[?version=N]: from the cache when it knows the key, else from the store. */
+  void get(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    ConfigKey key = RequestBodies.key(keyFromPath(request));
+    String version = request.getParam("version");
+    if (version != null) {
+      getVersion(ctx, key, parseVersion(version));
+      return;
+    }
+    CachedEntry cached = cache.lookup(key.value());
+    if (cached != null) {
+      answerCached(ctx, key, cached);
+      return;
+    }
+    store.get(key).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      Optional<ConfigEntry> entry = ar.result();
+      if (entry.isPresent()) {
+        cache.apply(entry.get());
+        answerEntry(ctx, 200, entry.get());
+      } else {
+        cache.applyAbsent(key, 0);
+        ctx.fail(new ConfigNotFoundException(key));
+      }
+    });
+  }
+
+  private void answerCached(RoutingContext ctx, ConfigKey key, CachedEntry cached) {
+    if (!cached.present()) {
+      ctx.fail(new ConfigNotFoundException(key));
+      return;
+    }
+    HttpServerResponse response = ctx.response();
+    String etag = EntryJson.etag(cached.version());
+    if (Conditions.notModified(ctx.request().getHeader("If-None-Match"), cached.version())) {
+      response.setStatusCode(304).putHeader("ETag", etag).putHeader("Cache-Control", "no-cache").end();
+      return;
+    }
+    response.putHeader("Content-Type", JSON).putHeader("ETag", etag).putHeader("Cache-Control", "no-cache")
+        .end(Buffer.buffer(cached.body()));
+  }
+
+  private void getVersion(RoutingContext ctx, ConfigKey key, long version) {
+    store.getVersion(key, version).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+      } else if (ar.result().isEmpty() || ar.result().get().deleted()) {
+        ctx.fail(new BadRequestException(404, "version-not-found", "Not found",
+            "key '" + key.value() + "' has no version " + version + " (never written, deleted or pruned)"));
+      } else {
+        ConfigEntry entry = ar.result().get();
+        // Historical versions never change, so they may be cached anywhere.
+        ctx.response().putHeader("Cache-Control", "public, max-age=31536000, immutable");
+        answerEntry(ctx, 200, entry);
+      }
+    });
+  }
+
+  /** POST /config with {"key": K, "value": V}: the seed's write. */
+  void post(RoutingContext ctx) {
+    JsonObject body = bodies.object(ctx.body().buffer(), POST_FIELDS);
+    ConfigKey key = bodies.key(body);
+    String value = bodies.value(body);
+    write(ctx, key, value, Conditions.forWrite(ctx.request()));
+  }
+
+  /** PUT /config/{key} with {"value": V}. */
+  void put(RoutingContext ctx) {
+    ConfigKey key = RequestBodies.key(keyFromPath(ctx.request()));
+    JsonObject body = bodies.object(ctx.body().buffer(), PUT_FIELDS);
+    if (body.containsKey("key") && !key.value().equals(body.getValue("key"))) {
+      throw new BadRequestException("field 'key' does not match the key in the path; leave it out or make them equal");
+    }
+    String value = bodies.value(body);
+    write(ctx, key, value, Conditions.forWrite(ctx.request()));
+  }
+
+  /** POST /rollback with {"key": K, "version": N}: writes version N's value as a new version. */
+  void rollback(RoutingContext ctx) {
+    JsonObject body = bodies.object(ctx.body().buffer(), ROLLBACK_FIELDS);
+    ConfigKey key = bodies.key(body);
+    long version = bodies.version(body);
+    Precondition precondition = Conditions.forWrite(ctx.request());
+    store.getVersion(key, version).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+      } else if (ar.result().isEmpty() || ar.result().get().deleted()) {
+        ctx.fail(new BadRequestException(404, "version-not-found", "Not found",
+            "key '" + key.value() + "' has no version " + version + " to roll back to (never written, a deletion, or pruned)"));
+      } else {
+        write(ctx, key, ar.result().get().valueJson(), precondition);
+      }
+    });
+  }
+
+  private void write(RoutingContext ctx, ConfigKey key, String value, Precondition precondition) {
+    store.put(key, value, precondition).onComplete(ar -> {
+      if (ar.failed()) {
+        forgetIfUnknown(key, ar.cause());
+        ctx.fail(ar.cause());
+        return;
+      }
+      PutResult result = ar.result();
+      changed(result.entry());
+      if (result.created()) {
+        ctx.response().putHeader("Location", CONFIG_PREFIX + key.value());
+      }
+      answerEntry(ctx, result.created() ? 201 : 200, result.entry());
+    });
+  }
+
+  /** DELETE /config/{key}. */
+  void delete(RoutingContext ctx) {
+    ConfigKey key = RequestBodies.key(keyFromPath(ctx.request()));
+    store.delete(key, Conditions.forWrite(ctx.request())).onComplete(ar -> {
+      if (ar.failed()) {
+        forgetIfUnknown(key, ar.cause());
+        ctx.fail(ar.cause());
+        return;
+      }
+      changed(ar.result());
+      ctx.response().setStatusCode(204).end();
+    });
+  }
+
+  /** GET /config?prefix=P&limit=N&cursor=C. */
+  void list(RoutingContext ctx) {
+    MultiMap params = ctx.request().params();
+    String prefix = params.get("prefix") == null ? "" : params.get("prefix");
+    if (!ConfigKey.isValidPrefix(prefix)) {
+      throw new BadRequestException("prefix may contain only A-Z a-z 0-9 . _ - / and be at most 512 characters");
+    }
+    int limit = parseLimit(params.get("limit"));
+    String cursor = decodeCursor(params.get("cursor"));
+    store.list(prefix, limit, cursor).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      Page<ConfigEntry> page = ar.result();
+      StringBuilder sb = new StringBuilder(256).append("{\"items\":[");
+      for (int i = 0; i < page.items().size(); i++) {
+        sb.append(i == 0 ? "" : ",").append(EntryJson.entry(page.items().get(i)));
+      }
+      sb.append(']');
+      appendCursor(sb, page);
+      answerJson(ctx, sb.append('}').toString());
+    });
+  }
+
+  /** GET /history?key=K&limit=N&cursor=C: newest first, deletions as tombstones. */
+  void history(RoutingContext ctx) {
+    MultiMap params = ctx.request().params();
+    String rawKey = params.get("key");
+    if (rawKey == null) {
+      throw new BadRequestException("query parameter 'key' is required");
+    }
+    ConfigKey key = RequestBodies.key(rawKey);
+    int limit = parseLimit(params.get("limit"));
+    String cursor = decodeCursor(params.get("cursor"));
+    store.history(key, limit, cursor).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+        return;
+      }
+      Page<ConfigEntry> page = ar.result();
+      if (page.items().isEmpty() && cursor == null) {
+        ctx.fail(new ConfigNotFoundException(key));
+        return;
+      }
+      StringBuilder sb = new StringBuilder(256).append("{\"key\":\"").append(key.value()).append("\",\"items\":[");
+      for (int i = 0; i < page.items().size(); i++) {
+        sb.append(i == 0 ? "" : ",").append(EntryJson.historyItem(page.items().get(i)));
+      }
+      sb.append(']');
+      appendCursor(sb, page);
+      answerJson(ctx, sb.append('}').toString());
+    });
+  }
+
+  /** Makes a completed change visible: to this instance's reads at once, then to every listener. */
+  private void changed(ConfigEntry entry) {
+    cache.apply(entry);
+    eventBus.publish(ConfigChanged.ADDRESS, new ConfigChanged(entry));
+  }
+
+  /** A write that timed out may or may not have happened: the cache must not answer for that key. */
+  private void forgetIfUnknown(ConfigKey key, Throwable failure) {
+    if (failure instanceof StoreTimeoutException) {
+      cache.invalidate(key.value());
+    }
+  }
+
+  private static void answerEntry(RoutingContext ctx, int status, ConfigEntry entry) {
+    ctx.response().setStatusCode(status).putHeader("ETag", EntryJson.etag(entry.version()));
+    if (ctx.response().headers().get("Cache-Control") == null) {
+      ctx.response().putHeader("Cache-Control", "no-cache");
+    }
+    answerJson(ctx, EntryJson.entry(entry));
+  }
+
+  private static void answerJson(RoutingContext ctx, String json) {
+    ctx.response().putHeader("Content-Type", JSON).end(Buffer.buffer(json.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static void appendCursor(StringBuilder sb, Page<ConfigEntry> page) {
+    if (page.nextCursor() != null) {
+      String opaque = Base64.getUrlEncoder().withoutPadding()
+          .encodeToString(page.nextCursor().getBytes(StandardCharsets.UTF_8));
+      sb.append(",\"nextCursor\":\"").append(opaque).append('"');
+    }
+  }
+
+  /** The key is the rest of the raw path after /config/, percent-decoded; dot segments are not resolved. */
+  static String keyFromPath(HttpServerRequest request) {
+    String path = request.path();
+    String raw = path.length() > CONFIG_PREFIX.length() ? path.substring(CONFIG_PREFIX.length()) : "";
+    if (raw.indexOf('%') < 0) {
+      return raw;
+    }
+    try {
+      return java.net.URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new BadRequestException("the key in the path is not validly percent-encoded");
+    }
+  }
+
+  private static long parseVersion(String raw) {
+    try {
+      long v = Long.parseLong(raw);
+      if (v >= 1) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw new BadRequestException("query parameter 'version' must be a whole number >= 1");
+  }
+
+  private static int parseLimit(String raw) {
+    if (raw == null) {
+      return 100;
+    }
+    try {
+      int limit = Integer.parseInt(raw);
+      if (limit >= 1 && limit <= 1000) {
+        return limit;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw new BadRequestException("query parameter 'limit' must be a whole number from 1 to 1000");
+  }
+
+  private static String decodeCursor(String raw) {
+    if (raw == null) {
+      return null;
+    }
+    try {
+      return new String(Base64.getUrlDecoder().decode(raw), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new BadRequestException(400, "invalid-cursor", "Invalid cursor",
+          "cursor is not one this service made; pass nextCursor from the previous page unchanged");
+    }
+  }
+
+}

@@ -1,0 +1,31 @@
+package dev.configservice.http;
+
+import dev.configservice.cache.ConfigCache;
+import dev.configservice.config.ServiceConfig;
+import dev.configservice.domain.ConfigStore;
+import dev.configservice.health.Readiness;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.buffer.Buffer;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** What every HTTP verticle instance shares: made once by the wiring class, handed to each instance. */
+public record HttpDependencies(
+    ServiceConfig config,
+    ConfigStore store,
+    ConfigCache cache,
+    Readiness readiness,
+    PrometheusMeterRegistry registry,
+    Buffer openApiDocument,
+    AtomicInteger inFlight,
+    Counter shed,
+    AtomicInteger actualPort) {
+
+  public static HttpDependencies create(ServiceConfig config, ConfigStore store, ConfigCache cache,
+                                        Readiness readiness, PrometheusMeterRegistry registry, Buffer openApi) {
+    Counter shed = Counter.builder("config.http.shed")
+        .description("requests refused with 503 because MAX_IN_FLIGHT requests were in progress").register(registry);
+    return new HttpDependencies(config, store, cache, readiness, registry, openApi, new AtomicInteger(), shed,
+        new AtomicInteger());
+  }
+}
