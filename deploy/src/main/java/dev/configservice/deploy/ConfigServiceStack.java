@@ -343,7 +343,7 @@ public class ConfigServiceStack extends Stack {
                 .updatePolicy(UpdatePolicy.rollingUpdate(RollingUpdateOptions.builder()
                         .maxBatchSize(1)
                         .minInstancesInService(settings.minCapacity())
-                        .pauseTime(Duration.minutes(10))
+                        .pauseTime(Duration.minutes(15))
                         .build()))
                 .notifications(List.of(NotificationConfiguration.builder()
                         .topic(alarmTopic).scalingEvents(ScalingEvents.ALL).build()))

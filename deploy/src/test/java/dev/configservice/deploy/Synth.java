@@ -46,18 +46,28 @@ final class Synth {
     }
 
     static Result primary(Map<String, Object> overrides) {
+        return primary(overrides, stack -> { });
+    }
+
+    static Result primary(Map<String, Object> overrides, java.util.function.Consumer<ConfigServiceStack> before) {
         Map<String, Object> ctx = new HashMap<>(Map.of("replicaRegion", REPLICA, "imageTag", "abc1234"));
         ctx.putAll(overrides);
-        return synth(ctx);
+        return synth(ctx, before);
     }
 
     static Result synth(Map<String, Object> overrides) {
+        return synth(overrides, stack -> { });
+    }
+
+    /** As {@link #synth(Map)}, letting a test add constructs before the one synthesis CDK allows. */
+    static Result synth(Map<String, Object> overrides, java.util.function.Consumer<ConfigServiceStack> before) {
         Map<String, Object> ctx = new HashMap<>(cdkJsonContext());
         ctx.put("account", ACCOUNT);
         ctx.put("region", REGION);
         ctx.putAll(overrides);
         App app = new App(AppProps.builder().context(ctx).build());
         ConfigServiceStack stack = DeployApp.build(app);
+        before.accept(stack);
         Template template = Template.fromStack(stack);
         return new Result(app, stack, template);
     }
