@@ -73,7 +73,7 @@ public final class ConfigServiceApp {
             .setMetricsOptions(new MicrometerMetricsOptions()
                 .setEnabled(true)
                 .setJvmMetricsEnabled(true)
-                .addLabels(Label.HTTP_ROUTE)))
+                .addLabels(Label.HTTP_ROUTE, Label.EB_ADDRESS)))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
     vertx.eventBus().registerDefaultCodec(ConfigChanged.class, new ConfigChangedCodec());

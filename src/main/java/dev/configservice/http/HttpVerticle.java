@@ -39,7 +39,14 @@ public final class HttpVerticle extends VerticleBase {
         .setCompressionSupported(false)
         .setIdleTimeout(120)
         .setIdleTimeoutUnit(TimeUnit.SECONDS));
-    return server.requestHandler(router).listen().onSuccess(s -> deps.actualPort().set(s.actualPort()));
+    return server.requestHandler(request -> {
+      if (request.path().indexOf('%') >= 0 && !validPercentEncoding(request.path())) {
+        // vertx-web cannot normalise such a path and would answer 500; it is the client's mistake.
+        Problem.badRequest("the path is not validly percent-encoded").send(request.response());
+        return;
+      }
+      router.handle(request);
+    }).listen().onSuccess(s -> deps.actualPort().set(s.actualPort()));
   }
 
   /** Stops accepting and lets in-flight requests finish, up to the shutdown timeout. */
@@ -63,10 +70,10 @@ public final class HttpVerticle extends VerticleBase {
     // without buffering past it, then a body that is not JSON is refused (415).
     router.get("/config").setName("/config").handler(config::list);
     router.post("/config").setName("/config").handler(body).handler(HttpVerticle::requireJson).handler(config::post);
-    router.get("/config/*").setName("/config/{key}").handler(config::get);
-    router.put("/config/*").setName("/config/{key}").handler(body).handler(HttpVerticle::requireJson)
+    router.getWithRegex("/config/.+").setName("/config/{key}").handler(config::get);
+    router.putWithRegex("/config/.+").setName("/config/{key}").handler(body).handler(HttpVerticle::requireJson)
         .handler(config::put);
-    router.delete("/config/*").setName("/config/{key}").handler(config::delete);
+    router.deleteWithRegex("/config/.+").setName("/config/{key}").handler(config::delete);
     router.get("/history").setName("/history").handler(config::history);
     router.post("/rollback").setName("/rollback").handler(body).handler(HttpVerticle::requireJson)
         .handler(config::rollback);
@@ -84,7 +91,7 @@ public final class HttpVerticle extends VerticleBase {
 
   /** The methods a path supports, for the Allow header of a 405. */
   static String allowedMethods(String path) {
-    if (path.equals("/config")) {
+    if (path.equals("/config") || path.equals("/config/")) {
       return "GET, POST";
     }
     if (path.startsWith("/config/")) {
@@ -142,6 +149,19 @@ public final class HttpVerticle extends VerticleBase {
     ctx.addEndHandler(v -> ACCESS.debug("{} {} {} {}µs", ctx.request().method(), ctx.request().uri(),
         ctx.response().getStatusCode(), (System.nanoTime() - start) / 1000));
     ctx.next();
+  }
+
+  static boolean validPercentEncoding(String path) {
+    for (int i = 0; i < path.length(); i++) {
+      if (path.charAt(i) == '%') {
+        if (i + 2 >= path.length() || Character.digit(path.charAt(i + 1), 16) < 0
+            || Character.digit(path.charAt(i + 2), 16) < 0) {
+          return false;
+        }
+        i += 2;
+      }
+    }
+    return true;
   }
 
   static JsonObject status(String status) {

@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -49,6 +48,9 @@ import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
@@ -62,9 +64,9 @@ import software.amazon.awssdk.services.dynamodb.model.TableStatus;
  *
  * <p>Items (see docs/dynamodb.md for the reasoning):
  * <ul>
- *   <li>head {@code pk = "K#"+key, sk = "H"}: the key's newest version (value or tombstone). A write claims version
- *       n+1 by a conditional put of the head ({@code version = n}, or {@code attribute_not_exists(pk)} for the
- *       first version), so two writers can never both get a version, whatever pruning has removed.</li>
+ *   <li>head {@code pk = "K#"+key, sk = "H"}: the key's newest version (value or tombstone). A write claims the
+ *       next version with one UpdateItem of the head ({@code ADD version 1}, the precondition as its condition),
+ *       so two writers can never get the same version, whatever pruning has removed.</li>
  *   <li>version {@code pk = "K#"+key, sk = "V#"+20-digit version}: the history, written after the claim.</li>
  *   <li>listing {@code pk = "L", sk = key}: the newest version for prefix listings, updated only with a newer
  *       version ({@code version < :v}), so late or repeated updates never move it backwards.</li>
@@ -87,8 +89,6 @@ public final class DynamoDbConfigStore implements ConfigStore {
   static final String VERSION_SK_PREFIX = "V#";
   static final String LISTING_PK = "L";
 
-  /** Rounds an unconditional write may lose to concurrent writers of the same key before it reports overload. */
-  static final int MAX_WRITE_ATTEMPTS = 64;
   /** Query pages one listing call may read while skipping tombstones before it answers a short page. */
   static final int MAX_LIST_PAGES = 32;
   private static final Duration TABLE_ACTIVE_WAIT = Duration.ofSeconds(60);
@@ -342,70 +342,118 @@ public final class DynamoDbConfigStore implements ConfigStore {
   public Future<PutResult> put(ConfigKey key, String valueJson, Precondition precondition) {
     Context ctx = vertx.getOrCreateContext();
     Objects.requireNonNull(valueJson, "valueJson");
-    return guard("PutItem", () -> readHead(ctx, key)
-        .compose(head -> attempt(ctx, key, valueJson, precondition, head, 1)));
+    return guard("UpdateItem", () -> claim(ctx, key, valueJson, precondition));
   }
 
   @Override
   public Future<ConfigEntry> delete(ConfigKey key, Precondition precondition) {
     Context ctx = vertx.getOrCreateContext();
-    return guard("PutItem", () -> readHead(ctx, key)
-        .compose(head -> attempt(ctx, key, null, precondition, head, 1))
-        .map(PutResult::entry));
+    return guard("UpdateItem", () -> {
+      if (precondition instanceof Precondition.Absent) {
+        // "delete only if absent" can never write: answer from the current state
+        return readHead(ctx, key).compose(head -> Future.failedFuture(deleteRefusal(key, precondition, head)));
+      }
+      return claim(ctx, key, null, precondition).map(PutResult::entry);
+    });
   }
 
   /**
-   * One round of a write: checks the precondition against {@code head} (the newest known state), then claims the
-   * next version with a conditional put of the head item. A lost claim re-reads the winner (from the failed
-   * condition's ALL_OLD image, or a read where the server does not send it) and goes again; the precondition is
-   * checked against the winner, so a conditional write that lost fails with 412 rather than overwriting.
+   * Claims the next version of {@code key} and writes it ({@code valueJson == null} writes a tombstone) with one
+   * conditional UpdateItem of the head item: {@code ADD version 1} is atomic, so concurrent writers get distinct
+   * consecutive versions without reading first and without retries, and the precondition is part of the condition
+   * expression, so a conditional writer that lost a race fails instead of overwriting. The old image tells the
+   * version written and whether the write created the key.
    */
-  private Future<PutResult> attempt(Context ctx, ConfigKey key, String valueJson, Precondition precondition,
-      Stored head, int attempt) {
-    long current = head == null || head.deleted() ? 0 : head.version();
-    if (valueJson == null && current == 0) {
-      if (precondition instanceof Precondition.VersionIs || precondition instanceof Precondition.Exists) {
-        return Future.failedFuture(new PreconditionFailedException(key, precondition, 0));
-      }
-      return Future.failedFuture(new ConfigNotFoundException(key));
-    }
-    if (!precondition.allows(current)) {
-      return Future.failedFuture(new PreconditionFailedException(key, precondition, current));
-    }
-    if (attempt > MAX_WRITE_ATTEMPTS) {
-      return Future.failedFuture(new StoreUnavailableException(
-          "too many concurrent writers to key '" + key.value() + "'", DynamoDbErrors.RETRY_AFTER));
-    }
-    long next = head == null ? 1 : head.version() + 1;
-    Stored written = new Stored(next, valueJson, Instant.ofEpochMilli(clock.millis()));
-    Map<String, AttributeValue> item = written.toItem(versionPk(key), HEAD_SK);
-    PutItemRequest.Builder claim = PutItemRequest.builder()
-        .tableName(settings.table())
-        .item(item)
-        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD);
-    if (head == null) {
-      claim.conditionExpression("attribute_not_exists(#pk)").expressionAttributeNames(Map.of("#pk", PK));
+  private Future<PutResult> claim(Context ctx, ConfigKey key, String valueJson, Precondition precondition) {
+    Instant now = Instant.ofEpochMilli(clock.millis());
+    String live = "(attribute_exists(#pk) AND #del = :false)";
+    String notLive = "(attribute_not_exists(#pk) OR #del = :true)";
+    String condition;
+    if (valueJson == null) {
+      // a delete needs a live key whatever the precondition; a version adds to that
+      condition = precondition instanceof Precondition.VersionIs ? live + " AND #ver = :expected" : live;
+    } else if (precondition instanceof Precondition.Exists) {
+      condition = live;
+    } else if (precondition instanceof Precondition.Absent) {
+      condition = notLive;
+    } else if (precondition instanceof Precondition.VersionIs version) {
+      condition = version.version() == 0 ? notLive : live + " AND #ver = :expected";
     } else {
-      claim.conditionExpression("#ver = :expected")
-          .expressionAttributeNames(Map.of("#ver", VERSION))
-          .expressionAttributeValues(Map.of(":expected", n(head.version())));
+      condition = null;
     }
-    Future<Void> pause = attempt == 1 ? Future.succeededFuture() : jitter(ctx, attempt);
-    return pause
-        .compose(ignored -> call(ctx, () -> client.putItem(claim.build())))
-        .transform(claimed -> {
-          if (claimed.succeeded()) {
-            return afterClaim(ctx, key, written).map(new PutResult(written.toEntry(key), current == 0));
-          }
-          Throwable cause = DynamoDbErrors.unwrap(claimed.cause());
-          if (!(cause instanceof ConditionalCheckFailedException lost)) {
-            return Future.failedFuture(cause);
-          }
-          Future<Stored> winner = lost.hasItem() && !lost.item().isEmpty()
-              ? Future.succeededFuture(Stored.from(lost.item()))
-              : readHead(ctx, key); // dynalite does not return the ALL_OLD image
-          return winner.compose(now -> attempt(ctx, key, valueJson, precondition, now, attempt + 1));
-        });
+    String update = valueJson != null
+        ? "SET #val = :val, #at = :at, #del = :false ADD #ver :one"
+        : "SET #at = :at, #del = :true REMOVE #val ADD #ver :one";
+    Map<String, String> names = new HashMap<>();
+    Map<String, AttributeValue> values = new HashMap<>();
+    String expressions = update + " " + (condition == null ? "" : condition);
+    putIfUsed(names, expressions, "#pk", PK);
+    putIfUsed(names, expressions, "#ver", VERSION);
+    putIfUsed(names, expressions, "#val", VALUE);
+    putIfUsed(names, expressions, "#del", DELETED);
+    putIfUsed(names, expressions, "#at", UPDATED_AT);
+    putIfUsed(values, expressions, ":one", n(1));
+    putIfUsed(values, expressions, ":false", AttributeValue.fromBool(false));
+    putIfUsed(values, expressions, ":true", AttributeValue.fromBool(true));
+    putIfUsed(values, expressions, ":at", n(now.toEpochMilli()));
+    if (valueJson != null) {
+      values.put(":val", s(valueJson));
+    }
+    if (precondition instanceof Precondition.VersionIs version && condition != null
+        && condition.contains(":expected")) {
+      values.put(":expected", n(version.version()));
+    }
+    UpdateItemRequest request = UpdateItemRequest.builder()
+        .tableName(settings.table())
+        .key(Map.of(PK, s(versionPk(key)), SK, s(HEAD_SK)))
+        .updateExpression(update)
+        .conditionExpression(condition)
+        .expressionAttributeNames(names)
+        .expressionAttributeValues(values)
+        .returnValues(ReturnValue.ALL_OLD)
+        .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+        .build();
+    return call(ctx, () -> client.updateItem(request)).transform(claimed -> {
+      if (claimed.succeeded()) {
+        UpdateItemResponse response = claimed.result();
+        Stored old = response.hasAttributes() && !response.attributes().isEmpty()
+            ? Stored.from(response.attributes()) : null;
+        Stored written = new Stored(old == null ? 1 : old.version() + 1, valueJson, now);
+        boolean created = old == null || old.deleted();
+        return afterClaim(ctx, key, written).map(new PutResult(written.toEntry(key), created));
+      }
+      Throwable cause = DynamoDbErrors.unwrap(claimed.cause());
+      if (!(cause instanceof ConditionalCheckFailedException lost)) {
+        return Future.failedFuture(cause);
+      }
+      Future<Stored> current = lost.hasItem() && !lost.item().isEmpty()
+          ? Future.succeededFuture(Stored.from(lost.item()))
+          : readHead(ctx, key); // dynalite does not send the ALL_OLD image of a failed condition
+      return current.compose(head -> Future.failedFuture(valueJson == null
+          ? deleteRefusal(key, precondition, head)
+          : new PreconditionFailedException(key, precondition, liveVersion(head))));
+    });
+  }
+
+  /** Why a delete whose condition failed (or cannot hold) against {@code head} did not happen. */
+  private static RuntimeException deleteRefusal(ConfigKey key, Precondition precondition, Stored head) {
+    long current = liveVersion(head);
+    if (current == 0 && !(precondition instanceof Precondition.VersionIs)
+        && !(precondition instanceof Precondition.Exists)) {
+      return new ConfigNotFoundException(key);
+    }
+    return new PreconditionFailedException(key, precondition, current);
+  }
+
+  private static long liveVersion(Stored head) {
+    return head == null || head.deleted() ? 0 : head.version();
+  }
+
+  private static <V> void putIfUsed(Map<String, V> map, String expressions, String placeholder, V value) {
+    // DynamoDB refuses names and values that no expression uses
+    if (expressions.contains(placeholder)) {
+      map.put(placeholder, value);
+    }
   }
 
   /** Writes the history item and the listing item of a claimed version, then prunes the history. */
@@ -441,13 +489,6 @@ public final class DynamoDbConfigStore implements ConfigStore {
         .key(Map.of(PK, s(versionPk(key)), SK, s(versionSk(expired))))))
         .onFailure(error -> LOG.debug("pruning version {} of '{}' failed: {}", expired, key.value(),
             DynamoDbErrors.unwrap(error).toString()));
-  }
-
-  private Future<Void> jitter(Context ctx, int attempt) {
-    Promise<Void> promise = Promise.promise();
-    long delay = 1 + ThreadLocalRandom.current().nextLong(Math.min(2L * attempt, 25));
-    ctx.runOnContext(v -> vertx.setTimer(delay, id -> promise.complete()));
-    return promise.future();
   }
 
   // ------------------------------------------------------------------------------------------ health and life
