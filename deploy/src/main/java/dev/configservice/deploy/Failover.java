@@ -11,6 +11,7 @@ import software.amazon.awscdk.services.route53.HostedZone;
 import software.amazon.awscdk.services.route53.HostedZoneAttributes;
 import software.amazon.awscdk.services.route53.IHostedZone;
 import software.amazon.awscdk.services.route53.RecordTarget;
+import software.amazon.awscdk.services.route53.targets.IAliasRecordTargetProps;
 import software.amazon.awscdk.services.route53.targets.LoadBalancerTarget;
 import software.constructs.Construct;
 
@@ -43,7 +44,13 @@ public final class Failover extends Construct {
         new ARecord(this, "Record", ARecordProps.builder()
                 .zone(zone)
                 .recordName(settings.domainName())
-                .target(RecordTarget.fromAlias(new LoadBalancerTarget(alb)))
+                .target(RecordTarget.fromAlias(new LoadBalancerTarget(alb, new IAliasRecordTargetProps() {
+                    // Route 53 also requires it for failover aliases: no healthy target in the ALB fails this side.
+                    @Override
+                    public Boolean getEvaluateTargetHealth() {
+                        return true;
+                    }
+                })))
                 .failover(primary ? software.amazon.awscdk.services.route53.Failover.PRIMARY
                         : software.amazon.awscdk.services.route53.Failover.SECONDARY)
                 .setIdentifier(settings.serviceName() + "-" + (primary ? "primary" : "secondary"))

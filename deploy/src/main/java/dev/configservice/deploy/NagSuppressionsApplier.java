@@ -22,7 +22,7 @@ final class NagSuppressionsApplier {
                         "Resource::*"),
                 suppress("AwsSolutions-IAM5",
                         "the service may query any index of its own table; the wildcard is confined to that table's index ARNs",
-                        RegexAppliesTo.builder().regex("/^Resource::.*Table.*\\/index\\/\\*$/").build()),
+                        RegexAppliesTo.builder().regex("/^Resource::.*[Tt]able.*\\/index\\/\\*$/").build()),
                 suppress("AwsSolutions-IAM5",
                         "the awslogs driver names streams by instance id, unknown at deploy time; confined to the app log group",
                         RegexAppliesTo.builder().regex("/^Resource::arn:.*:log-group:.*:log-stream:\\*$/").build())), true);

@@ -45,7 +45,7 @@ class HttpsFailoverTest {
                 "DefaultActions", List.of(Match.objectLike(Map.of(
                         "Type", "redirect",
                         "RedirectConfig", Match.objectLike(Map.of("Port", "443", "Protocol", "HTTPS",
-                                "StatusCode", "HTTP_301"))))))));
+                                "StatusCode", "HTTP_301")))))));
     }
 
     @Test

@@ -74,7 +74,7 @@ class SecondaryStackTest {
                 "AlarmName", "config-service-eu-central-1-ReplicationLatency",
                 "Metrics", List.of(Match.objectLike(Map.of("MetricStat", Match.objectLike(Map.of(
                         "Metric", Match.objectLike(Map.of("Dimensions", Match.arrayWith(List.of(
-                                Map.of("Name", "ReceivingRegion", "Value", "eu-west-1")))))))))));
+                                Map.of("Name", "ReceivingRegion", "Value", "eu-west-1"))))))))))));
     }
 
     @Test
