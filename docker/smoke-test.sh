@@ -4,14 +4,17 @@
 #   UID 10001 (not root) and is java as PID 1, the image's HEALTHCHECK passes, the JVM heap follows the
 #   container memory limit, every metric the Grafana dashboard queries is in /metrics, and SIGTERM stops
 #   the container cleanly (exit 143/0, not a SIGKILL) within STOP_BOUND seconds.
+# Second phase (SMOKE_DYNAMODB=1, the default): the same image with STORE=dynamodb against dynalite (the
+# emulator docker/compose.yaml uses, run here with node from the npm registry): ready, write, read, SIGTERM.
 #
 # Engine: Docker when a daemon answers, else Podman (installed with apt-get when root and missing; see
 # engine.sh). Prints "SKIPPED: ..." and exits 0 when no engine can run containers on this machine.
 # Base image: $BASE_IMAGE if set; else, as root, the local Debian JRE image from base-image.sh (works with
 # no registry; built once, then cached); else the Dockerfile's default (eclipse-temurin:17-jre).
 #
-# Env: SMOKE_PORT (18081), STOP_BOUND (20 s), READY_BOUND (90 s), IMAGE (config-service:smoke),
-#      SMOKE_MEMORY (512m), CONTEXT_DIR (repository root), SKIP_BUILD_JAR=1 to never run Maven.
+# Env: SMOKE_PORT (18081), SMOKE_DYNAMODB_PORT (18082, the container; the emulator gets +1), STOP_BOUND
+#      (20 s), READY_BOUND (90 s), IMAGE (config-service:smoke), SMOKE_MEMORY (512m), SMOKE_DYNAMODB (1),
+#      CONTEXT_DIR (repository root), SKIP_BUILD_JAR=1 to never run Maven.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
@@ -21,15 +24,18 @@ source "$here/engine.sh"
 CONTEXT_DIR="${CONTEXT_DIR:-$repo}"
 IMAGE="${IMAGE:-config-service:smoke}"
 SMOKE_PORT="${SMOKE_PORT:-18081}"
+SMOKE_DYNAMODB_PORT="${SMOKE_DYNAMODB_PORT:-18082}"
 STOP_BOUND="${STOP_BOUND:-20}"
 READY_BOUND="${READY_BOUND:-90}"
 SMOKE_MEMORY="${SMOKE_MEMORY:-512m}"
+SMOKE_DYNAMODB="${SMOKE_DYNAMODB:-1}"
 APP_UID=10001
 
 log() { printf 'smoke: %s\n' "$*"; }
 fail() { printf 'smoke: FAIL: %s\n' "$*" >&2; exit 1; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+over() { awk -v s="$(since "$1")" -v b="$2" 'BEGIN { exit !(s > b) }'; }
 
 t_all=$(now)
 cs_detect_engine
@@ -68,65 +74,112 @@ t_build=$(since "$t")
 size=$(ctr image inspect --format '{{.Size}}' "$IMAGE")
 log "image built in ${t_build}s, size $((size / 1000000)) MB"
 
-name="config-service-smoke-$$"
 work="$(mktemp -d)"
+containers=()
+emulator_pid=""
 cleanup() {
-  ctr rm -f -v "$name" >/dev/null 2>&1 || true
+  for c in "${containers[@]}"; do ctr rm -f -v "$c" >/dev/null 2>&1 || true; done
+  if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
-dump_logs() { echo "---- container logs ----" >&2; ctr logs "$name" 2>&1 | tail -60 >&2 || true; }
+dump_logs() { echo "---- logs of $1 ----" >&2; ctr logs "$1" 2>&1 | tail -60 >&2 || true; }
 
-run=(run -d --name "$name" --memory "$SMOKE_MEMORY")
-if [ "$CS_ENGINE" = podman ]; then
-  # Host network: rootful podman's bridge + port mapping needs netfilter modules this kind of host may lack.
-  # No --ulimit: any --ulimit makes podman also set RLIMIT_NPROC, which runc may not (the nofile limit is
-  # inherited anyway). --health-interval disable: no systemd timer here; `healthcheck run` still works.
-  run+=(--network host -e HOST=127.0.0.1 -e "PORT=$SMOKE_PORT" --health-interval disable)
-else
-  run+=(-p "127.0.0.1:$SMOKE_PORT:8080")
-fi
-base="http://127.0.0.1:$SMOKE_PORT"
-if curl -s -o /dev/null --max-time 2 "$base/health/live"; then fail "port $SMOKE_PORT is already in use"; fi
-
-t=$(now)
-# stderr kept aside: podman without systemd logs harmless errors about healthcheck timers.
-ctr "${run[@]}" "$IMAGE" >/dev/null 2>"$work/run.err" || { cat "$work/run.err" >&2; fail "container did not start"; }
-until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$base/health/ready" || true)" = 200 ]; do
-  if [ "$(ctr inspect --format '{{.State.Running}}' "$name" 2>/dev/null)" != true ]; then
-    dump_logs; fail "container exited before becoming ready"
+# start_container NAME PORT [extra run args...]: runs the image with the service on 127.0.0.1:PORT.
+start_container() {
+  local name="$1" port="$2"; shift 2
+  local run=(run -d --name "$name" --memory "$SMOKE_MEMORY")
+  if [ "$CS_ENGINE" = podman ]; then
+    # Host network: rootful podman's bridge + port mapping needs netfilter modules this kind of host may
+    # lack. No --ulimit: any --ulimit makes podman also set RLIMIT_NPROC, which runc may not (nofile is
+    # inherited anyway). --health-interval disable: no systemd timer here; `healthcheck run` still works.
+    run+=(--network host -e HOST=127.0.0.1 -e "PORT=$port" --health-interval disable)
+  elif [ "${SMOKE_HOST_NETWORK:-0}" = 1 ]; then
+    run+=(--network host -e HOST=127.0.0.1 -e "PORT=$port")
+  else
+    run+=(-p "127.0.0.1:$port:8080")
   fi
-  if awk -v s="$(since "$t")" -v b="$READY_BOUND" 'BEGIN { exit !(s > b) }'; then
-    dump_logs; fail "not ready within ${READY_BOUND}s"
-  fi
-  sleep 0.3
-done
-t_ready=$(since "$t")
-log "ok: /health/ready = 200 after ${t_ready}s"
+  if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/health/live"; then fail "port $port is already in use"; fi
+  containers+=("$name")
+  # stderr kept aside: podman without systemd logs harmless errors about healthcheck timers.
+  ctr "${run[@]}" "$@" "$IMAGE" >/dev/null 2>"$work/run.err" || { cat "$work/run.err" >&2; fail "$name did not start"; }
+}
 
-# Write, then read back.
-key="smoke/run-$$/db.url"
-code=$(curl -s -o "$work/post.json" -D "$work/post.headers" -w '%{http_code}' --max-time 5 \
-  -H 'Content-Type: application/json' -d "{\"key\":\"$key\",\"value\":{\"url\":\"jdbc:h2:mem:x\",\"pool\":5}}" \
-  "$base/config")
-[ "$code" = 201 ] || { cat "$work/post.json" >&2; dump_logs; fail "POST /config answered $code, expected 201"; }
-grep -qi "^location: /config/$key" "$work/post.headers" || fail "POST /config: no Location /config/$key"
-log "ok: POST /config = 201, Location /config/$key"
+# wait_ready NAME BASE_URL: prints the seconds it took.
+wait_ready() {
+  local name="$1" base="$2" t; t=$(now)
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$base/health/ready" || true)" = 200 ]; do
+    if [ "$(ctr inspect --format '{{.State.Running}}' "$name" 2>/dev/null)" != true ]; then
+      dump_logs "$name"; fail "$name exited before becoming ready"
+    fi
+    if over "$t" "$READY_BOUND"; then dump_logs "$name"; fail "$name not ready within ${READY_BOUND}s"; fi
+    sleep 0.3
+  done
+  since "$t"
+}
 
-code=$(curl -s -o "$work/get.json" -w '%{http_code}' --max-time 5 "$base/config/$key")
-[ "$code" = 200 ] || { cat "$work/get.json" >&2; fail "GET /config/$key answered $code, expected 200"; }
-python3 - "$work/get.json" "$key" <<'PY' || fail "GET /config/$key returned something else than was written"
+# write_read NAME BASE_URL: POST a key, GET it back, compare.
+write_read() {
+  local name="$1" base="$2" key="smoke/run-$$/db.url" code
+  code=$(curl -s -o "$work/post.json" -D "$work/post.headers" -w '%{http_code}' --max-time 10 \
+    -H 'Content-Type: application/json' -d "{\"key\":\"$key\",\"value\":{\"url\":\"jdbc:h2:mem:x\",\"pool\":5}}" \
+    "$base/config")
+  [ "$code" = 201 ] || { cat "$work/post.json" >&2; dump_logs "$name"; fail "$name: POST /config answered $code, expected 201"; }
+  grep -qi "^location: /config/$key" "$work/post.headers" || fail "$name: POST /config: no Location /config/$key"
+  log "ok: POST /config = 201, Location /config/$key"
+  code=$(curl -s -o "$work/get.json" -w '%{http_code}' --max-time 10 "$base/config/$key")
+  [ "$code" = 200 ] || { cat "$work/get.json" >&2; fail "$name: GET /config/$key answered $code, expected 200"; }
+  python3 - "$work/get.json" "$key" <<'PY' || fail "$name: GET /config/$key returned something else than was written"
 import json, sys
 body = json.load(open(sys.argv[1]))
 assert body["key"] == sys.argv[2], body
 assert body["value"] == {"url": "jdbc:h2:mem:x", "pool": 5}, body
 assert body["version"] == 1, body
 PY
-log "ok: GET /config/$key = 200 with the written value, version 1"
-# A second read (cache) and a miss (4xx), so the dashboard's cache and error series have samples.
-curl -s -o /dev/null --max-time 5 "$base/config/$key"
-code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$base/config/smoke/absent-$$")
-[ "$code" = 404 ] || fail "GET of an absent key answered $code, expected 404"
+  log "ok: GET /config/$key = 200 with the written value, version 1"
+  # A second read (cache) and a miss (4xx), so the dashboard's cache and error series have samples.
+  curl -s -o /dev/null --max-time 10 "$base/config/$key"
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$base/config/smoke/absent-$$")
+  [ "$code" = 404 ] || fail "$name: GET of an absent key answered $code, expected 404"
+}
+
+# check_healthcheck NAME: the image's HEALTHCHECK itself (not just the endpoint).
+check_healthcheck() {
+  local name="$1" status=""
+  if [ "$CS_ENGINE" = podman ]; then
+    ctr healthcheck run "$name" >/dev/null || fail "$name: podman healthcheck run: unhealthy"
+  else
+    for _ in $(seq 1 40); do
+      status=$(docker inspect --format '{{.State.Health.Status}}' "$name")
+      [ "$status" = healthy ] && break
+      sleep 1
+    done
+    [ "$status" = healthy ] || fail "$name: docker health status is $status"
+  fi
+  log "ok: HEALTHCHECK reports healthy"
+}
+
+# sigterm_stop NAME: SIGTERM, and the JVM must exit by itself: 143 (128+15) or 0; 137 would be SIGKILL.
+sigterm_stop() {
+  local name="$1" t code; t=$(now)
+  ctr kill --signal TERM "$name" >/dev/null 2>&1
+  while [ "$(ctr inspect --format '{{.State.Running}}' "$name")" = true ]; do
+    if over "$t" "$STOP_BOUND"; then dump_logs "$name"; fail "$name still running ${STOP_BOUND}s after SIGTERM"; fi
+    sleep 0.2
+  done
+  t_stop=$(since "$t")
+  code=$(ctr inspect --format '{{.State.ExitCode}}' "$name")
+  case "$code" in 0|143) ;; *) dump_logs "$name"; fail "$name: exit code $code after SIGTERM" ;; esac
+  log "ok: stopped by SIGTERM in ${t_stop}s with exit code $code"
+}
+
+# ---- phase 1: embedded store (the image's defaults) ----
+name="config-service-smoke-$$"
+base="http://127.0.0.1:$SMOKE_PORT"
+start_container "$name" "$SMOKE_PORT"
+t_ready=$(wait_ready "$name" "$base")
+log "ok: /health/ready = 200 after ${t_ready}s"
+write_read "$name" "$base"
 
 # Not root: the UID of PID 1 (all of real, effective, saved, fs) and of a process started by exec.
 uids=$(ctr exec "$name" cat /proc/1/status | awk '/^Uid:/ { print $2, $3, $4, $5 }')
@@ -149,36 +202,51 @@ awk -v h="$heap" -v l="$limit" 'BEGIN { exit !(h > 0.70 * l && h <= 0.76 * l) }'
   || fail "MaxHeapSize $heap is not ~75% of the $SMOKE_MEMORY limit: the JVM does not see the container limit"
 log "ok: JVM max heap $((heap / 1048576)) MiB = 75% of the $SMOKE_MEMORY container limit"
 
-# The image's HEALTHCHECK itself (not just the endpoint).
-if [ "$CS_ENGINE" = podman ]; then
-  ctr healthcheck run "$name" >/dev/null || fail "podman healthcheck run: unhealthy"
-else
-  for _ in $(seq 1 40); do
-    status=$(docker inspect --format '{{.State.Health.Status}}' "$name")
-    [ "$status" = healthy ] && break
-    sleep 1
-  done
-  [ "$status" = healthy ] || fail "docker health status is $status"
-fi
-log "ok: HEALTHCHECK reports healthy"
+check_healthcheck "$name"
 
-curl -s --max-time 5 "$base/metrics" >"$work/metrics.txt"
+curl -s --max-time 10 "$base/metrics" >"$work/metrics.txt"
 grep -q '^vertx_http_server_requests_total' "$work/metrics.txt" || fail "/metrics has no vertx_http_server_requests_total"
-python3 "$repo/monitoring/check-dashboard.py" --metrics "$work/metrics.txt" || fail "the dashboard queries metrics the service does not emit"
-log "ok: every metric in the Grafana dashboard is in /metrics"
+python3 "$repo/monitoring/check-dashboard.py" --metrics "$work/metrics.txt" >/dev/null \
+  || fail "the dashboard queries metrics the service does not emit"
+log "ok: every metric and label in the Grafana dashboard is in /metrics"
 
-# SIGTERM: the JVM must shut down by itself; exit 143 (128+15) or 0. 137 would mean SIGKILL.
-t=$(now)
-ctr kill --signal TERM "$name" >/dev/null 2>&1
-while [ "$(ctr inspect --format '{{.State.Running}}' "$name")" = true ]; do
-  if awk -v s="$(since "$t")" -v b="$STOP_BOUND" 'BEGIN { exit !(s > b) }'; then
-    dump_logs; fail "still running ${STOP_BOUND}s after SIGTERM"
+sigterm_stop "$name"
+t_stop_embedded=$t_stop
+
+# ---- phase 2: DynamoDB store on dynalite (what docker/compose.yaml runs) ----
+t_ready_ddb="-"
+if [ "$SMOKE_DYNAMODB" != 1 ]; then
+  log "DynamoDB phase skipped (SMOKE_DYNAMODB=$SMOKE_DYNAMODB)"
+elif [ "$CS_ENGINE" = docker ] && [ "${SMOKE_HOST_NETWORK:-0}" != 1 ]; then
+  log "DynamoDB phase skipped: with Docker it needs host networking (SMOKE_HOST_NETWORK=1, Linux only)"
+elif ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  log "DynamoDB phase skipped: no node/npm to run dynalite"
+else
+  emu_port=$((SMOKE_DYNAMODB_PORT + 1))
+  tools="$here/.dynalite"
+  if [ ! -x "$tools/node_modules/.bin/dynalite" ]; then
+    mkdir -p "$tools"
+    npm install --prefix "$tools" --no-save --no-audit --no-fund --loglevel=error dynalite@4.0.0 >/dev/null
   fi
-  sleep 0.2
-done
-t_stop=$(since "$t")
-exit_code=$(ctr inspect --format '{{.State.ExitCode}}' "$name")
-case "$exit_code" in 0|143) ;; *) dump_logs; fail "exit code $exit_code after SIGTERM" ;; esac
-log "ok: stopped by SIGTERM in ${t_stop}s with exit code $exit_code"
+  "$tools/node_modules/.bin/dynalite" --host 127.0.0.1 --port "$emu_port" --createTableMs 0 >"$work/dynalite.log" 2>&1 &
+  emulator_pid=$!
+  for _ in $(seq 1 50); do curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$emu_port" && break; sleep 0.2; done
+  name="config-service-smoke-ddb-$$"
+  base="http://127.0.0.1:$SMOKE_DYNAMODB_PORT"
+  # Same settings as compose.yaml's config-service; dummy credentials (the emulator checks none).
+  start_container "$name" "$SMOKE_DYNAMODB_PORT" -e STORE=dynamodb -e "DYNAMODB_ENDPOINT=http://127.0.0.1:$emu_port" \
+    -e CREATE_TABLE=true -e DYNAMODB_TABLE="smoke-$$" -e AWS_REGION=us-east-1 \
+    -e AWS_ACCESS_KEY_ID=local -e AWS_SECRET_ACCESS_KEY=local \
+    -e DYNAMODB_ATTEMPT_TIMEOUT=5s -e DYNAMODB_API_TIMEOUT=15s
+  t_ready_ddb=$(wait_ready "$name" "$base")
+  log "ok: on DynamoDB (dynalite): /health/ready = 200 after ${t_ready_ddb}s"
+  grep -q '"status":"UP"' <(curl -s --max-time 5 "$base/health/ready") || fail "readiness body is not UP"
+  write_read "$name" "$base"
+  check_healthcheck "$name"
+  sigterm_stop "$name"
+  kill "$emulator_pid" 2>/dev/null || true
+  wait "$emulator_pid" 2>/dev/null || true
+  emulator_pid=""
+fi
 
-log "PASSED: build ${t_build}s, ready ${t_ready}s, stop ${t_stop}s, image $((size / 1000000)) MB, total $(since "$t_all")s"
+log "PASSED: build ${t_build}s, ready ${t_ready}s (DynamoDB ${t_ready_ddb}s), stop ${t_stop_embedded}s, image $((size / 1000000)) MB, total $(since "$t_all")s"
