@@ -122,6 +122,9 @@ public final class Dynalite implements AutoCloseable {
   private synchronized void launch() {
     List<String> command = new ArrayList<>(List.of("node", cli.toString(), "--host", "127.0.0.1",
         "--port", Integer.toString(port), "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"));
+    if (Boolean.getBoolean("dynalite.debug")) {
+      command.add("--debug"); // logs every request with its headers and body
+    }
     if (dataDir != null) {
       command.add("--path");
       command.add(dataDir.toString());

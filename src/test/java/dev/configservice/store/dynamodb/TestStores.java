@@ -34,7 +34,12 @@ final class TestStores {
   }
 
   static Future<DynamoDbConfigStore> open(Vertx vertx, Dynalite dynalite, int maxVersions, MeterRegistry registry) {
-    return DynamoDbConfigStore.start(vertx, settings(dynalite.endpoint(), freshTable(), maxVersions,
-        Duration.ofSeconds(5), Duration.ofSeconds(2)), Clock.systemUTC(), registry, EMULATOR_CREDENTIALS);
+    return open(vertx, dynalite, maxVersions, registry, Duration.ofSeconds(5), Duration.ofSeconds(2));
+  }
+
+  static Future<DynamoDbConfigStore> open(Vertx vertx, Dynalite dynalite, int maxVersions, MeterRegistry registry,
+      Duration apiTimeout, Duration attemptTimeout) {
+    return DynamoDbConfigStore.start(vertx, settings(dynalite.endpoint(), freshTable(), maxVersions, apiTimeout,
+        attemptTimeout), Clock.systemUTC(), registry, EMULATOR_CREDENTIALS);
   }
 }
