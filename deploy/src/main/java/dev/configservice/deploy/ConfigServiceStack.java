@@ -49,11 +49,8 @@ import software.amazon.awscdk.services.ec2.SubnetType;
 import software.amazon.awscdk.services.ec2.UserData;
 import software.amazon.awscdk.services.ec2.Vpc;
 import software.amazon.awscdk.services.ec2.VpcProps;
-import software.amazon.awscdk.services.ecr.LifecycleRule;
+import software.amazon.awscdk.services.ecr.IRepository;
 import software.amazon.awscdk.services.ecr.Repository;
-import software.amazon.awscdk.services.ecr.RepositoryProps;
-import software.amazon.awscdk.services.ecr.TagMutability;
-import software.amazon.awscdk.services.ecr.TagStatus;
 import software.amazon.awscdk.services.elasticloadbalancingv2.AddApplicationTargetsProps;
 import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationListener;
 import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationListenerProps;
@@ -102,7 +99,7 @@ public class ConfigServiceStack extends Stack {
     private final DeploySettings settings;
     private final Vpc vpc;
     private final Bucket logBucket;
-    private final Repository repository;
+    private final IRepository repository;
     private final LogGroup appLogGroup;
     private final String tableName;
     private final String tableArn;
@@ -151,19 +148,8 @@ public class ConfigServiceStack extends Stack {
                 .removalPolicy(RemovalPolicy.RETAIN)
                 .build());
 
-        // --- image registry: one repository per region, the pipeline pushes the same tag to both ---
-        repository = new Repository(this, "Repository", RepositoryProps.builder()
-                .repositoryName(settings.serviceName())
-                .imageScanOnPush(true)
-                // Tags are commit SHAs; immutability guarantees a rollback redeploys exactly what ran before.
-                .imageTagMutability(TagMutability.IMMUTABLE)
-                .lifecycleRules(List.of(
-                        LifecycleRule.builder().rulePriority(1).description("drop untagged layers after a week")
-                                .tagStatus(TagStatus.UNTAGGED).maxImageAge(Duration.days(7)).build(),
-                        LifecycleRule.builder().rulePriority(2).description("keep the last 50 images for rollback")
-                                .tagStatus(TagStatus.ANY).maxImageCount(50).build()))
-                .removalPolicy(RemovalPolicy.RETAIN)
-                .build());
+        // --- image registry: owned by the region's RegistryStack (deployed first), referenced by name ---
+        repository = Repository.fromRepositoryName(this, "Repository", settings.serviceName());
 
         appLogGroup = new LogGroup(this, "AppLogs", LogGroupProps.builder()
                 .logGroupName("/" + settings.serviceName() + "/app")
@@ -424,7 +410,7 @@ public class ConfigServiceStack extends Stack {
     public DeploySettings settings() { return settings; }
     public Vpc vpc() { return vpc; }
     public Bucket logBucket() { return logBucket; }
-    public Repository repository() { return repository; }
+    public IRepository repository() { return repository; }
     public LogGroup appLogGroup() { return appLogGroup; }
     public Role instanceRole() { return instanceRole; }
     public ApplicationLoadBalancer alb() { return alb; }

@@ -26,21 +26,32 @@ public final class DeployApp {
         app.synth();
     }
 
-    /** Adds the stack and the cdk-nag checks to an app; the tests call this too, so they check what ships. */
-    public static ConfigServiceStack build(App app) {
+    /** The two stacks of one region: the registry is deployed first (the pipeline pushes to it), then the service. */
+    public record Stacks(RegistryStack registry, ConfigServiceStack service) {
+    }
+
+    /** Adds the stacks and the cdk-nag checks to an app; the tests call this too, so they check what ships. */
+    public static Stacks build(App app) {
         DeploySettings settings = DeploySettings.fromContext(k -> app.getNode().tryGetContext(k));
         String account = firstNonBlank(app.getNode().tryGetContext("account"), System.getenv("CDK_DEFAULT_ACCOUNT"));
         String region = firstNonBlank(app.getNode().tryGetContext("region"), System.getenv("CDK_DEFAULT_REGION"));
+        Environment env = Environment.builder().account(account).region(region).build();
+        RegistryStack registry = new RegistryStack(app, stackName(settings) + "-registry", StackProps.builder()
+                .env(env)
+                .description(settings.serviceName() + " image repository (ECR)")
+                .terminationProtection(true)
+                .build(), settings);
         ConfigServiceStack stack = new ConfigServiceStack(app, stackName(settings), StackProps.builder()
-                .env(Environment.builder().account(account).region(region).build())
+                .env(env)
                 .description(settings.serviceName() + " (" + settings.role().name().toLowerCase(Locale.ROOT)
                         + "): VPC, ALB, Auto Scaling group, ECR, DynamoDB global table, CloudFront, monitoring")
                 .terminationProtection(true)
                 .build(), settings);
+        stack.addDependency(registry, "instances pull the image from the registry");
         Tags.of(app).add("service", settings.serviceName());
         Tags.of(app).add("role", settings.role().name().toLowerCase(Locale.ROOT));
         Aspects.of(app).add(new AwsSolutionsChecks(NagPackProps.builder().verbose(true).build()));
-        return stack;
+        return new Stacks(registry, stack);
     }
 
     /** Stack name per role, e.g. config-service-primary; the pipeline scripts derive the same name. */

@@ -189,7 +189,7 @@ class PrimaryStackTest {
         Map<String, Object> pull = statement(statements, "PullImage");
         assertThat((List<String>) pull.get("Action")).containsExactlyInAnyOrder(
                 "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability");
-        assertThat(String.valueOf(pull.get("Resource"))).contains("Repository").doesNotContain("*");
+        assertThat(String.valueOf(pull.get("Resource"))).contains(":repository/config-service").doesNotContain("*");
 
         Map<String, Object> login = statement(statements, "RegistryLogin");
         assertThat(login.get("Action")).isEqualTo("ecr:GetAuthorizationToken");
@@ -214,7 +214,13 @@ class PrimaryStackTest {
 
     @Test
     void repositoryScansOnPushAndExpiresOldImages() {
-        t.hasResourceProperties("AWS::ECR::Repository", Map.of(
+        Template registry = result.registryTemplate();
+        registry.resourceCountIs("AWS::ECR::Repository", 1);
+        t.resourceCountIs("AWS::ECR::Repository", 0);
+        assertThat(result.registry().getStackName()).isEqualTo("config-service-primary-registry");
+        assertThat(result.stack().getDependencies()).contains(result.registry());
+        registry.hasResource("AWS::ECR::Repository", Map.of("DeletionPolicy", "Retain"));
+        registry.hasResourceProperties("AWS::ECR::Repository", Map.of(
                 "RepositoryName", "config-service",
                 "ImageScanningConfiguration", Map.of("ScanOnPush", true),
                 "ImageTagMutability", "IMMUTABLE",
@@ -388,9 +394,11 @@ class PrimaryStackTest {
 
     @Test
     void noUnsuppressedCdkNagErrorsOrWarnings() {
-        Annotations a = Annotations.fromStack(result.stack());
-        a.hasNoError("*", Match.anyValue());
-        a.hasNoWarning("*", Match.stringLikeRegexp("AwsSolutions-.*"));
+        for (software.amazon.awscdk.Stack stack : List.of(result.stack(), result.registry())) {
+            Annotations a = Annotations.fromStack(stack);
+            a.hasNoError("*", Match.anyValue());
+            a.hasNoWarning("*", Match.stringLikeRegexp("AwsSolutions-.*"));
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -55,7 +55,8 @@ class SecondaryStackTest {
 
     @Test
     void hasItsOwnRegistryAndRunsTheSameImageTag() {
-        t.resourceCountIs("AWS::ECR::Repository", 1);
+        result.registryTemplate().resourceCountIs("AWS::ECR::Repository", 1);
+        assertThat(result.registry().getRegion()).isEqualTo("eu-central-1");
         t.hasResourceProperties("AWS::SSM::Parameter", Map.of("Name", "/config-service/image-tag", "Value", "abc1234"));
     }
 

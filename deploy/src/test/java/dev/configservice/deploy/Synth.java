@@ -24,7 +24,7 @@ final class Synth {
     static final String REPLICA = "eu-central-1";
     static final ObjectMapper JSON = new ObjectMapper();
 
-    record Result(App app, ConfigServiceStack stack, Template template) {
+    record Result(App app, ConfigServiceStack stack, Template template, RegistryStack registry, Template registryTemplate) {
     }
 
     private Synth() {
@@ -66,9 +66,10 @@ final class Synth {
         ctx.put("region", REGION);
         ctx.putAll(overrides);
         App app = new App(AppProps.builder().context(ctx).build());
-        ConfigServiceStack stack = DeployApp.build(app);
+        DeployApp.Stacks stacks = DeployApp.build(app);
+        ConfigServiceStack stack = stacks.service();
         before.accept(stack);
         Template template = Template.fromStack(stack);
-        return new Result(app, stack, template);
+        return new Result(app, stack, template, stacks.registry(), Template.fromStack(stacks.registry()));
     }
 }
