@@ -30,7 +30,8 @@ public final class ConfigCache {
    * @param render the body a GET of a live entry answers with
    */
   public ConfigCache(long maxEntries, Duration ttl, Function<ConfigEntry, byte[]> render, MeterRegistry registry) {
-    this.entries = Caffeine.newBuilder().maximumSize(maxEntries).build();
+    // Maintenance (eviction) runs on the writing thread: bounded at once, and no extra thread pool.
+    this.entries = Caffeine.newBuilder().maximumSize(maxEntries).executor(Runnable::run).build();
     this.render = render;
     this.ttlNanos = ttl.isZero() ? Long.MAX_VALUE : ttl.toNanos();
     this.hits = Counter.builder("config.cache.hits").description("GETs answered from the cache").register(registry);

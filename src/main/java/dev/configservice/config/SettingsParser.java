@@ -130,34 +130,41 @@ public final class SettingsParser {
     Integer httpInstances = values.containsKey("HTTP_INSTANCES")
         ? get("HTTP_INSTANCES", s -> range(Integer.parseInt(s), 1, 256), "a whole number from 1 to 256")
         : Integer.valueOf(cores);
-    return new ServiceConfig(
-        get("HOST", SettingsParser::host, "an IP address or host name"),
-        get("PORT", s -> range(Integer.parseInt(s), 0, 65535), "a port number from 0 to 65535"),
-        store,
-        get("DATA_DIR", Path::of, "a directory path"),
-        get("MAX_VALUE_BYTES", s -> range(Integer.parseInt(s), 1, 16 * 1024 * 1024), "bytes from 1 to 16777216"),
-        get("MAX_VERSIONS", s -> range(Integer.parseInt(s), 1, 100_000), "a whole number from 1 to 100000"),
-        get("CACHE_MAX_ENTRIES", s -> (long) range(Integer.parseInt(s), 0, Integer.MAX_VALUE), "a whole number >= 0"),
-        cacheTtl,
-        get("MAX_IN_FLIGHT", s -> range(Integer.parseInt(s), 1, 1_000_000), "a whole number from 1 to 1000000"),
-        httpInstances,
-        get("STORE_TIMEOUT", SettingsParser::positiveDuration, "a positive duration such as 5s"),
-        get("SHUTDOWN_TIMEOUT", SettingsParser::duration, "a duration such as 10s"),
-        get("READY_INTERVAL", SettingsParser::positiveDuration, "a positive duration such as 1s"),
-        get("LOG_FORMAT", s -> ServiceConfig.LogFormat.valueOf(s.toUpperCase(Locale.ROOT)), "text or json"),
-        get("LOG_LEVEL", SettingsParser::level, "TRACE, DEBUG, INFO, WARN or ERROR"),
-        new ServiceConfig.DynamoDb(
-            get("DYNAMODB_TABLE", SettingsParser::tableName, "3-255 characters of a-z A-Z 0-9 _ - ."),
-            get("AWS_REGION", SettingsParser::region, "an AWS region such as eu-west-1"),
-            get("DYNAMODB_ENDPOINT", SettingsParser::endpoint, "an http(s) URL such as http://127.0.0.1:8000"),
-            get("CREATE_TABLE", SettingsParser::bool, "true or false"),
-            get("DYNAMODB_API_TIMEOUT", SettingsParser::positiveDuration, "a positive duration such as 3s"),
-            get("DYNAMODB_ATTEMPT_TIMEOUT", SettingsParser::positiveDuration, "a positive duration such as 1s")),
-        new ServiceConfig.CloudWatch(
-            get("CLOUDWATCH_METRICS", SettingsParser::bool, "true or false"),
-            get("CLOUDWATCH_NAMESPACE", SettingsParser::nonBlank, "a namespace such as ConfigService"),
-            get("SERVICE_NAME", SettingsParser::nonBlank, "a name"),
-            get("METRICS_INTERVAL", SettingsParser::positiveDuration, "a positive duration such as 60s")));
+
+    String host = get("HOST", SettingsParser::host, "an IP address or host name");
+    Integer port = get("PORT", s -> range(Integer.parseInt(s), 0, 65535), "a port number from 0 to 65535");
+    Path dataDir = get("DATA_DIR", Path::of, "a directory path");
+    Integer maxValueBytes = get("MAX_VALUE_BYTES", s -> range(Integer.parseInt(s), 1, 16 * 1024 * 1024),
+        "bytes from 1 to 16777216");
+    Integer maxVersions = get("MAX_VERSIONS", s -> range(Integer.parseInt(s), 1, 100_000), "a whole number from 1 to 100000");
+    Integer cacheMaxEntries = get("CACHE_MAX_ENTRIES", s -> range(Integer.parseInt(s), 0, Integer.MAX_VALUE),
+        "a whole number >= 0");
+    Integer maxInFlight = get("MAX_IN_FLIGHT", s -> range(Integer.parseInt(s), 1, 1_000_000),
+        "a whole number from 1 to 1000000");
+    Duration storeTimeout = get("STORE_TIMEOUT", SettingsParser::positiveDuration, "a positive duration such as 5s");
+    Duration shutdownTimeout = get("SHUTDOWN_TIMEOUT", SettingsParser::duration, "a duration such as 10s");
+    Duration readyInterval = get("READY_INTERVAL", SettingsParser::positiveDuration, "a positive duration such as 1s");
+    ServiceConfig.LogFormat logFormat = get("LOG_FORMAT",
+        s -> ServiceConfig.LogFormat.valueOf(s.toUpperCase(Locale.ROOT)), "text or json");
+    String logLevel = get("LOG_LEVEL", SettingsParser::level, "TRACE, DEBUG, INFO, WARN or ERROR");
+    ServiceConfig.DynamoDb dynamoDb = new ServiceConfig.DynamoDb(
+        get("DYNAMODB_TABLE", SettingsParser::tableName, "3-255 characters of a-z A-Z 0-9 _ - ."),
+        get("AWS_REGION", SettingsParser::region, "an AWS region such as eu-west-1"),
+        get("DYNAMODB_ENDPOINT", SettingsParser::endpoint, "an http(s) URL such as http://127.0.0.1:8000"),
+        Boolean.TRUE.equals(get("CREATE_TABLE", SettingsParser::bool, "true or false")),
+        get("DYNAMODB_API_TIMEOUT", SettingsParser::positiveDuration, "a positive duration such as 3s"),
+        get("DYNAMODB_ATTEMPT_TIMEOUT", SettingsParser::positiveDuration, "a positive duration such as 1s"));
+    ServiceConfig.CloudWatch cloudWatch = new ServiceConfig.CloudWatch(
+        Boolean.TRUE.equals(get("CLOUDWATCH_METRICS", SettingsParser::bool, "true or false")),
+        get("CLOUDWATCH_NAMESPACE", SettingsParser::nonBlank, "a namespace such as ConfigService"),
+        get("SERVICE_NAME", SettingsParser::nonBlank, "a name"),
+        get("METRICS_INTERVAL", SettingsParser::positiveDuration, "a positive duration such as 60s"));
+    if (!problems.isEmpty()) {
+      return null; // parse() reports every problem
+    }
+    return new ServiceConfig(host, port, store, dataDir, maxValueBytes, maxVersions, cacheMaxEntries, cacheTtl,
+        maxInFlight, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat, logLevel, dynamoDb,
+        cloudWatch);
   }
 
   private <T> T get(String name, Function<String, T> parse, String expected) {

@@ -33,7 +33,6 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
-import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
@@ -146,7 +145,7 @@ public final class DynamoDbConfigStore implements ConfigStore {
     SdkEventLoopGroup group = SdkEventLoopGroup.builder().numberOfThreads(2).build();
     SdkAsyncHttpClient http = NettyNioAsyncHttpClient.builder()
         .eventLoopGroup(group)
-        .maxConcurrency(256)
+        .maxConcurrency(64)
         .connectionTimeout(settings.apiCallAttemptTimeout())
         .connectionAcquisitionTimeout(settings.apiCallAttemptTimeout())
         .build();
@@ -156,9 +155,6 @@ public final class DynamoDbConfigStore implements ConfigStore {
         .httpClient(http)
         .region(Region.of(settings.region()))
         .credentialsProvider(provider)
-        // complete SDK futures on the Netty thread: the completion only hands over to a Vert.x context
-        .asyncConfiguration(async -> async.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR,
-            Runnable::run))
         .overrideConfiguration(ClientOverrideConfiguration.builder()
             .apiCallTimeout(settings.apiCallTimeout())
             .apiCallAttemptTimeout(settings.apiCallAttemptTimeout())

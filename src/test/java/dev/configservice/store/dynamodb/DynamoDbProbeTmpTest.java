@@ -18,12 +18,12 @@ import org.junit.jupiter.api.Test;
 class DynamoDbProbeTmpTest {
   @Test
   void probe() throws Exception {
-    System.setProperty("dynalite.debug", "true");
+    
     try (Dynalite d = Dynalite.startInMemory()) {
       Vertx vertx = Vertx.vertx();
       DynamoDbConfigStore store = TestStores.open(vertx, d, 1000, new SimpleMeterRegistry(), Duration.ofSeconds(30), Duration.ofSeconds(15)).toCompletionStage().toCompletableFuture().get();
       store.put(ConfigKey.of("x"), "1", Precondition.NONE).toCompletionStage().toCompletableFuture().get();
-      for (int round = 0; round < 6; round++) {
+      for (int round = 0; round < 25; round++) {
         long v = store.get(ConfigKey.of("x")).toCompletionStage().toCompletableFuture().get().get().version();
         long t0 = System.nanoTime();
         List<Future<PutResult>> fs = new ArrayList<>();

@@ -1,0 +1,101 @@
+package dev.configservice.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.configservice.domain.ConfigEntry;
+import dev.configservice.domain.ConfigKey;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+
+class ConfigCacheTest {
+
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final ConfigCache cache = new ConfigCache(1000, Duration.ZERO,
+      e -> e.valueJson().getBytes(StandardCharsets.UTF_8), registry);
+  private final ConfigKey key = ConfigKey.of("a/b");
+
+  private ConfigEntry value(long version) {
+    return ConfigEntry.value(key, version, Long.toString(version), Instant.EPOCH);
+  }
+
+  @Test
+  void missThenHitCountsBoth() {
+    assertThat(cache.lookup("a/b")).isNull();
+    cache.apply(value(1));
+    assertThat(cache.lookup("a/b").body()).isEqualTo("1".getBytes(StandardCharsets.UTF_8));
+    assertThat(registry.get("config.cache.hits").counter().count()).isEqualTo(1);
+    assertThat(registry.get("config.cache.misses").counter().count()).isEqualTo(1);
+    assertThat(registry.get("config.cache.entries").gauge().value()).isEqualTo(1);
+  }
+
+  @RepeatedTest(20)
+  void outOfOrderChangesNeverMoveBackwards() {
+    List<ConfigEntry> changes = new ArrayList<>();
+    for (long v = 1; v <= 30; v++) {
+      changes.add(v % 7 == 0 ? ConfigEntry.tombstone(key, v, Instant.EPOCH) : value(v));
+    }
+    Collections.shuffle(changes, new Random());
+    for (ConfigEntry change : changes) {
+      cache.apply(change);
+      cache.applyAbsent(key, 0); // a late "absent" from the store must not erase anything either
+    }
+    CachedEntry result = cache.lookup("a/b");
+    assertThat(result.version()).isEqualTo(30);
+    assertThat(result.present()).isTrue();
+  }
+
+  @Test
+  void deletionsAndAbsenceAreRemembered() {
+    cache.apply(value(1));
+    cache.apply(ConfigEntry.tombstone(key, 2, Instant.EPOCH));
+    assertThat(cache.lookup("a/b").present()).isFalse();
+    cache.applyAbsent(ConfigKey.of("never"), 0);
+    assertThat(cache.lookup("never").present()).isFalse();
+    cache.apply(ConfigEntry.value(ConfigKey.of("never"), 1, "1", Instant.EPOCH));
+    assertThat(cache.lookup("never").present()).isTrue();
+    cache.invalidate("never");
+    assertThat(cache.lookup("never")).isNull();
+  }
+
+  @Test
+  void entriesExpireAfterTheTtl() throws InterruptedException {
+    ConfigCache shortLived = new ConfigCache(10, Duration.ofMillis(30), e -> new byte[0], new SimpleMeterRegistry());
+    shortLived.apply(value(1));
+    assertThat(shortLived.lookup("a/b")).isNotNull();
+    Thread.sleep(60);
+    assertThat(shortLived.lookup("a/b")).isNull();
+  }
+
+  @Test
+  void sizeIsBounded() {
+    ConfigCache small = new ConfigCache(100, Duration.ZERO, e -> new byte[0], new SimpleMeterRegistry());
+    for (int i = 0; i < 1000; i++) {
+      small.apply(ConfigEntry.value(ConfigKey.of("k" + i), 1, "1", Instant.EPOCH));
+    }
+    assertThat(small.size()).isLessThanOrEqualTo(100);
+  }
+
+  @Test
+  void changeEventsSurviveTheWireCodec() {
+    ConfigChangedCodec codec = new ConfigChangedCodec();
+    io.vertx.core.buffer.Buffer buffer = io.vertx.core.buffer.Buffer.buffer().appendString("prefix");
+    var event = new dev.configservice.domain.ConfigChanged(ConfigEntry.value(key, 3, "{\"\u00e9\":1}", Instant.ofEpochMilli(5)));
+    codec.encodeToWire(buffer, event);
+    assertThat(codec.decodeFromWire(6, buffer)).isEqualTo(event);
+    var tombstone = new dev.configservice.domain.ConfigChanged(ConfigEntry.tombstone(key, 4, Instant.ofEpochMilli(6)));
+    io.vertx.core.buffer.Buffer b2 = io.vertx.core.buffer.Buffer.buffer();
+    codec.encodeToWire(b2, tombstone);
+    assertThat(codec.decodeFromWire(0, b2)).isEqualTo(tombstone);
+    assertThat(codec.transform(event)).isSameAs(event);
+    assertThat(codec.name()).isEqualTo("config-changed");
+    assertThat(codec.systemCodecID()).isEqualTo((byte) -1);
+  }
+}
