@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -84,6 +85,8 @@ public final class DynamoDbConfigStore implements ConfigStore {
   static final String VALUE = "value";
   static final String DELETED = "deleted";
   static final String UPDATED_AT = "updatedAt";
+  /** On the head: the id of the write that made it, so a write retried after a lost response knows it landed. */
+  static final String WRITER = "writer";
   static final String HEAD_SK = "H";
   static final String VERSION_SK_PREFIX = "V#";
   static final String LISTING_PK = "L";
@@ -145,7 +148,7 @@ public final class DynamoDbConfigStore implements ConfigStore {
     SdkEventLoopGroup group = SdkEventLoopGroup.builder().numberOfThreads(2).build();
     SdkAsyncHttpClient http = NettyNioAsyncHttpClient.builder()
         .eventLoopGroup(group)
-        .maxConcurrency(64)
+        .maxConcurrency(128)
         .connectionTimeout(settings.apiCallAttemptTimeout())
         .connectionAcquisitionTimeout(settings.apiCallAttemptTimeout())
         .build();
@@ -377,17 +380,24 @@ public final class DynamoDbConfigStore implements ConfigStore {
     } else {
       condition = null;
     }
+    // The SDK retries an attempt whose answer was lost (timeout, closed connection) although DynamoDB may have
+    // applied it; ADD is not idempotent, so each write carries an id and refuses to apply twice.
+    String writer = UUID.randomUUID().toString();
+    String once = "(attribute_not_exists(#wid) OR #wid <> :wid)";
+    condition = condition == null ? once : condition + " AND " + once;
     String update = valueJson != null
-        ? "SET #val = :val, #at = :at, #del = :false ADD #ver :one"
-        : "SET #at = :at, #del = :true REMOVE #val ADD #ver :one";
+        ? "SET #val = :val, #at = :at, #del = :false, #wid = :wid ADD #ver :one"
+        : "SET #at = :at, #del = :true, #wid = :wid REMOVE #val ADD #ver :one";
     Map<String, String> names = new HashMap<>();
     Map<String, AttributeValue> values = new HashMap<>();
-    String expressions = update + " " + (condition == null ? "" : condition);
+    String expressions = update + " " + condition;
     putIfUsed(names, expressions, "#pk", PK);
     putIfUsed(names, expressions, "#ver", VERSION);
     putIfUsed(names, expressions, "#val", VALUE);
     putIfUsed(names, expressions, "#del", DELETED);
     putIfUsed(names, expressions, "#at", UPDATED_AT);
+    names.put("#wid", WRITER);
+    values.put(":wid", s(writer));
     putIfUsed(values, expressions, ":one", n(1));
     putIfUsed(values, expressions, ":false", AttributeValue.fromBool(false));
     putIfUsed(values, expressions, ":true", AttributeValue.fromBool(true));
@@ -395,8 +405,7 @@ public final class DynamoDbConfigStore implements ConfigStore {
     if (valueJson != null) {
       values.put(":val", s(valueJson));
     }
-    if (precondition instanceof Precondition.VersionIs version && condition != null
-        && condition.contains(":expected")) {
+    if (precondition instanceof Precondition.VersionIs version && condition.contains(":expected")) {
       values.put(":expected", n(version.version()));
     }
     UpdateItemRequest request = UpdateItemRequest.builder()
@@ -425,10 +434,27 @@ public final class DynamoDbConfigStore implements ConfigStore {
       Future<Stored> current = lost.hasItem() && !lost.item().isEmpty()
           ? Future.succeededFuture(Stored.from(lost.item()))
           : readHead(ctx, key); // dynalite does not send the ALL_OLD image of a failed condition
-      return current.compose(head -> Future.failedFuture(valueJson == null
-          ? deleteRefusal(key, precondition, head)
-          : new PreconditionFailedException(key, precondition, liveVersion(head))));
+      return current.compose(head -> {
+        if (head != null && writer.equals(head.writer())) {
+          // an earlier attempt of this very write landed and its answer was lost: report that write
+          return landed(ctx, key, head);
+        }
+        return Future.failedFuture(valueJson == null
+            ? deleteRefusal(key, precondition, head)
+            : new PreconditionFailedException(key, precondition, liveVersion(head)));
+      });
     });
+  }
+
+  /** Completes a write found applied on the head by a retry: finishes its items and works out whether it created. */
+  private Future<PutResult> landed(Context ctx, ConfigKey key, Stored head) {
+    Stored written = new Stored(head.version(), head.value(), head.updatedAt());
+    Future<Boolean> created = head.version() == 1 ? Future.succeededFuture(true)
+        : getItem(ctx, versionPk(key), versionSk(head.version() - 1))
+            // the previous version tells; when it is already pruned, assume the key existed
+            .map(previous -> previous != null && previous.deleted());
+    return created.compose(wasCreated -> afterClaim(ctx, key, written)
+        .map(new PutResult(written.toEntry(key), wasCreated)));
   }
 
   /** Why a delete whose condition failed (or cannot hold) against {@code head} did not happen. */
@@ -621,7 +647,11 @@ public final class DynamoDbConfigStore implements ConfigStore {
   }
 
   /** One stored version as the head, version and listing items all hold it; {@code value == null} is a tombstone. */
-  record Stored(long version, String value, Instant updatedAt) {
+  record Stored(long version, String value, Instant updatedAt, String writer) {
+
+    Stored(long version, String value, Instant updatedAt) {
+      this(version, value, updatedAt, null);
+    }
 
     boolean deleted() {
       return value == null;
@@ -651,7 +681,8 @@ public final class DynamoDbConfigStore implements ConfigStore {
       return new Stored(
           Long.parseLong(item.get(VERSION).n()),
           tombstone || value == null ? null : value.s(),
-          Instant.ofEpochMilli(Long.parseLong(item.get(UPDATED_AT).n())));
+          Instant.ofEpochMilli(Long.parseLong(item.get(UPDATED_AT).n())),
+          item.containsKey(WRITER) ? item.get(WRITER).s() : null);
     }
   }
 }
