@@ -140,6 +140,11 @@ public final class ConfigServiceApp {
     return http.actualPort().get();
   }
 
+  /** The process's meter registry (what /metrics shows). */
+  public PrometheusMeterRegistry registry() {
+    return http.registry();
+  }
+
   public Vertx vertx() {
     return vertx;
   }
