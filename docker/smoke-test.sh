@@ -49,7 +49,7 @@ log "engine: $CS_ENGINE ${CS_PODMAN_FLAGS[*]:-}"
 jar="$CONTEXT_DIR/target/config-service.jar"
 if [ "${SKIP_BUILD_JAR:-0}" != 1 ] && { [ ! -f "$jar" ] || [ -n "$(find "$CONTEXT_DIR/src" "$CONTEXT_DIR/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]; }; then
   log "building the jar: mvn -q package -DskipTests"
-  (cd "$CONTEXT_DIR" && mvn -q -B package -DskipTests)
+  (cd "$CONTEXT_DIR" && mvn -q -B -Dstyle.color=never package -DskipTests)
 fi
 [ -f "$jar" ] || fail "no $jar (run mvn -q package -DskipTests at the repository root)"
 
