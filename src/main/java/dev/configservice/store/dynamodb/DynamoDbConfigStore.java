@@ -38,6 +38,8 @@ import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClientBuilder;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
@@ -161,7 +163,7 @@ public final class DynamoDbConfigStore implements ConfigStore {
         .overrideConfiguration(ClientOverrideConfiguration.builder()
             .apiCallTimeout(settings.apiCallTimeout())
             .apiCallAttemptTimeout(settings.apiCallAttemptTimeout())
-            .retryStrategy(AwsRetryStrategy.standardRetryStrategy())
+            .retryStrategy(retryStrategy())
             .addMetricPublisher(new RetryCountingPublisher(registry))
             .build());
     if (settings.endpoint() != null) {
@@ -176,6 +178,18 @@ public final class DynamoDbConfigStore implements ConfigStore {
     }
     resources.add(() -> group.eventLoopGroup().shutdownGracefully(0, 2, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS));
     return new DynamoDbConfigStore(vertx, client, resources.toArray(AutoCloseable[]::new), settings, clock);
+  }
+
+  /**
+   * The SDK's standard retry strategy (3 attempts, token-bucket circuit breaker) with back-offs short enough that
+   * the retries fit in the API call timeout: with the default one-second throttling base delay a throttled call
+   * would end as a timeout and never be reported as throttling.
+   */
+  static RetryStrategy retryStrategy() {
+    return AwsRetryStrategy.standardRetryStrategy().toBuilder()
+        .backoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(25), Duration.ofMillis(250)))
+        .throttlingBackoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(100), Duration.ofMillis(500)))
+        .build();
   }
 
   // ---------------------------------------------------------------------------------------------------- reads

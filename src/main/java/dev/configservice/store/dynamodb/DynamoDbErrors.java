@@ -41,7 +41,7 @@ final class DynamoDbErrors {
     if (cause instanceof ConfigException) {
       return cause;
     }
-    if (cause instanceof ApiCallTimeoutException || cause instanceof ApiCallAttemptTimeoutException) {
+    if (isTimeout(cause)) {
       return new StoreTimeoutException("DynamoDB did not answer " + operation + " in time", cause);
     }
     if (isThrottling(cause)) {
@@ -71,6 +71,19 @@ final class DynamoDbErrors {
     }
     // validation errors and the like are bugs in this store: let them surface as they are
     return cause;
+  }
+
+  /** A call or attempt timeout, possibly wrapped by the SDK in the client exception that ended the retries. */
+  static boolean isTimeout(Throwable error) {
+    for (Throwable current = error; current != null; current = current.getCause()) {
+      if (current instanceof ApiCallTimeoutException || current instanceof ApiCallAttemptTimeoutException) {
+        return true;
+      }
+      if (current.getCause() == current) {
+        break;
+      }
+    }
+    return false;
   }
 
   static boolean isThrottling(Throwable cause) {

@@ -173,7 +173,9 @@ class DynamoDbFailureTest {
           .end("{\"__type\":\"com.amazonaws.dynamodb.v20120810#" + errorType + "\",\"message\":\"refused\"}");
     }));
     await(refusing.listen(0, "127.0.0.1"));
-    DynamoDbConfigStore store = open(URI.create("http://127.0.0.1:" + refusing.actualPort()), false);
+    // timeouts far above the retry back-offs: this is about classifying refusals, not about timing out
+    DynamoDbConfigStore store = open(URI.create("http://127.0.0.1:" + refusing.actualPort()), false,
+        Duration.ofSeconds(10), Duration.ofSeconds(5));
 
     Throwable failure = failureOf(store.get(ConfigKey.of("k")));
 
@@ -239,8 +241,13 @@ class DynamoDbFailureTest {
   }
 
   private DynamoDbConfigStore open(URI endpoint, boolean createTable) throws Exception {
+    return open(endpoint, createTable, API_TIMEOUT, ATTEMPT_TIMEOUT);
+  }
+
+  private DynamoDbConfigStore open(URI endpoint, boolean createTable, Duration apiTimeout, Duration attemptTimeout)
+      throws Exception {
     DynamoDbSettings settings = new DynamoDbSettings(TestStores.freshTable(), "us-east-1", endpoint, createTable,
-        API_TIMEOUT, ATTEMPT_TIMEOUT, 10);
+        apiTimeout, attemptTimeout, 10);
     DynamoDbConfigStore store = await(DynamoDbConfigStore.start(vertx, settings, Clock.systemUTC(), registry,
         TestStores.EMULATOR_CREDENTIALS));
     cleanup.add(() -> await(store.close()));
