@@ -18,6 +18,8 @@
 #   --rate N          sustainable rate to multiply by 3 (default: Stress's "highest level held")
 #   --duration S      seconds of overload (default 30); Stress uses its own defaults unless STRESS_OPTS is set
 #   --max-in-flight N MAX_IN_FLIGHT for the service (default: the service's default)
+#   --service-cpus L  pin the service to these CPUs with taskset (e.g. 0), so that Gatling on the other
+#                     cores can really offer 3x what the service sustains; default: no pinning
 #
 # Environment: SERVICE_JAVA_OPTS (JVM flags for the service and the ceiling, default none);
 #   SERVICE_JAR (a prebuilt service jar; default target/config-service.jar, built by the script).
@@ -40,7 +42,7 @@ KEYS=1000
 MODE=bench
 if [[ "${1:-}" == "overload" ]]; then MODE=overload; shift; fi
 DURATION=15 WARMUP=5 CONNS="50 300 1000 10000" TARGETS="embedded ceiling dynamodb" MEM_KEYS=100000 BUILD=1
-OUT="" RATE="" OVERLOAD_DURATION=30 MAX_IN_FLIGHT=""
+OUT="" RATE="" OVERLOAD_DURATION=30 MAX_IN_FLIGHT="" SERVICE_CPUS=""
 ORIG_ARGS="$*"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -53,7 +55,8 @@ while [[ $# -gt 0 ]]; do
     --no-build) BUILD=0; shift ;;
     --rate) RATE="$2"; shift 2 ;;
     --max-in-flight) MAX_IN_FLIGHT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --service-cpus) SERVICE_CPUS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,28p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -112,7 +115,7 @@ start() {
     java ${SERVICE_JAVA_OPTS:-} -jar "$jar" "$port" 127.0.0.1 >"$WORK/$name.log" 2>&1 &
   else
     # shellcheck disable=SC2086
-    env PORT="$port" HOST=127.0.0.1 "$@" java ${SERVICE_JAVA_OPTS:-} -jar "$jar" >"$WORK/$name.log" 2>&1 &
+    env PORT="$port" HOST=127.0.0.1 "$@" ${PIN:-} java ${SERVICE_JAVA_OPTS:-} -jar "$jar" >"$WORK/$name.log" 2>&1 &
   fi
   STARTED_PID=$!
   PIDS+=("$STARTED_PID")
@@ -202,6 +205,7 @@ if [[ "$MODE" == overload ]]; then
   envs=(STORE=embedded DATA_DIR="$WORK/data-overload")
   [[ -n "$MAX_IN_FLIGHT" ]] && envs+=(MAX_IN_FLIGHT="$MAX_IN_FLIGHT")
   rm -rf "$WORK/data-overload"
+  [[ -n "$SERVICE_CPUS" ]] && PIN="taskset -c $SERVICE_CPUS"
   start service-overload "$SVC_PORT" "$SERVICE_JAR" "${envs[@]}" || exit 1
   SVC_PID=$STARTED_PID
   OUT=${OUT:-"$REPO/docs/benchmarks/$(date -u +%F)-$(hostname)-overload.md"}
@@ -224,8 +228,8 @@ if [[ "$MODE" == overload ]]; then
   {
     echo "# Overload check $(date -u +%F) on $(hostname)"
     echo
-    echo "Command: \`gatling/bench/run.sh overload $ORIG_ARGS\`${MAX_IN_FLIGHT:+ (MAX_IN_FLIGHT=$MAX_IN_FLIGHT)}"
-    echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Gatling on the same cores as the service."
+    echo "Command: \`gatling/bench/run.sh overload $ORIG_ARGS\`${MAX_IN_FLIGHT:+ (MAX_IN_FLIGHT=$MAX_IN_FLIGHT)}${SERVICE_CPUS:+ (service pinned to CPUs $SERVICE_CPUS)}"
+    echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Gatling and the service on the same machine."
     echo
     echo '```'
     grep -E '^(Stress levels|level |first level|highest level|Overload phases|  baseline|  overload|  verdict)' "$GATLING_LOG"

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Key naming and the preload that runs in a simulation's before(): the traffic reads keys that must exist,
@@ -42,12 +43,12 @@ final class Keys {
     return "{\"key\":\"" + key + "\",\"value\":{\"data\":\"" + pad + "\",\"n\":" + r.nextInt(1_000_000) + "}}";
   }
 
-  /** Waits for /health/ready, then writes count keys with 32 requests in flight; throws on any failure. */
+  /** Waits for /health/ready, then writes count keys with 16 requests in flight; throws on any failure. */
   static void preload(String baseUrl, String prefix, int count, int valueBytes) {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
     awaitReady(client, baseUrl, Duration.ofSeconds(30));
     long t0 = System.nanoTime();
-    Semaphore inFlight = new Semaphore(32);
+    Semaphore inFlight = new Semaphore(16);
     ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     CompletableFuture<?>[] all = new CompletableFuture<?>[count];
     for (int i = 0; i < count; i++) {
@@ -58,12 +59,12 @@ final class Keys {
           .header("content-type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofString(body(key, valueBytes)))
           .build();
-      all[i] = client.sendAsync(req, HttpResponse.BodyHandlers.discarding()).whenComplete((resp, err) -> {
+      all[i] = send(client, req, 1).whenComplete((problem, err) -> {
         inFlight.release();
         if (err != null) {
           failures.add(key + ": " + err);
-        } else if (resp.statusCode() != 200 && resp.statusCode() != 201) {
-          failures.add(key + ": HTTP " + resp.statusCode());
+        } else if (problem != null) {
+          failures.add(key + ": " + problem);
         }
       });
     }
@@ -72,6 +73,21 @@ final class Keys {
       throw new IllegalStateException("preload failed for " + failures.size() + " of " + count + " keys, first: " + failures.peek());
     }
     System.out.printf("preloaded %d keys under %s/ in %d ms%n", count, prefix, (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /**
+   * Sends a write, retrying 503 (a service with a small MAX_IN_FLIGHT sheds even the preload) after a short
+   * growing delay; completes with null on 200/201, else with what went wrong.
+   */
+  private static CompletableFuture<String> send(HttpClient client, HttpRequest req, int attempt) {
+    return client.sendAsync(req, HttpResponse.BodyHandlers.discarding()).thenCompose(resp -> {
+      if (resp.statusCode() == 503 && attempt < 30) {
+        return CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(20L * attempt, TimeUnit.MILLISECONDS))
+            .thenCompose(x -> send(client, req, attempt + 1));
+      }
+      return CompletableFuture.completedFuture(
+          resp.statusCode() == 200 || resp.statusCode() == 201 ? null : "HTTP " + resp.statusCode() + " after " + attempt + " attempt(s)");
+    });
   }
 
   static void awaitReady(HttpClient client, String baseUrl, Duration max) {
