@@ -26,8 +26,8 @@ public record DynamoDbSettings(
     Duration apiCallAttemptTimeout,
     int maxVersions) {
 
-  public static final Duration DEFAULT_API_CALL_TIMEOUT = Duration.ofSeconds(2);
-  public static final Duration DEFAULT_API_CALL_ATTEMPT_TIMEOUT = Duration.ofMillis(700);
+  public static final Duration DEFAULT_API_CALL_TIMEOUT = Duration.ofSeconds(3);
+  public static final Duration DEFAULT_API_CALL_ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
 
   public DynamoDbSettings {
     Objects.requireNonNull(table, "table");
