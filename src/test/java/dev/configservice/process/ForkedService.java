@@ -35,8 +35,10 @@ final class ForkedService implements AutoCloseable {
 
   static ForkedService start(Path dataDir, int port, Map<String, String> extraEnv, Path log) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        "dev.configservice.ConfigServiceMain"));
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
+    command.addAll(coverageAgent());
+    command.add("-Dlogback.configurationFile=logback.xml"); // the jar's logging, not the tests' logback-test.xml
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.configservice.ConfigServiceMain"));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().put("PORT", Integer.toString(port));
@@ -65,6 +67,30 @@ final class ForkedService implements AutoCloseable {
       Thread.sleep(50);
     }
     throw new IllegalStateException("service not ready within " + timeout + "; see " + log);
+  }
+
+  /** The JaCoCo agent of this test JVM, if any, so the forked service's code counts too (it appends). */
+  static List<String> coverageAgent() {
+    return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> a.startsWith("-javaagent:") && a.contains("jacoco")).toList();
+  }
+
+  /** Runs the main class with these arguments and environment to its end; answers exit code and output. */
+  static Map.Entry<Integer, String> run(Map<String, String> env, Path log, String... args) throws Exception {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command = new ArrayList<>(List.of(javaBin, "-Xmx128m"));
+    command.addAll(coverageAgent());
+    command.add("-Dlogback.configurationFile=logback.xml"); // the jar's logging, not the tests' logback-test.xml
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.configservice.ConfigServiceMain"));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().putAll(env);
+    Process process = builder.start();
+    if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("did not exit");
+    }
+    return Map.entry(process.exitValue(), java.nio.file.Files.readString(log));
   }
 
   HttpResponse<String> get(String path) throws IOException, InterruptedException {
