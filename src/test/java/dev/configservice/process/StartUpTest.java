@@ -51,6 +51,10 @@ class StartUpTest {
     var lines = Files.readAllLines(log).stream().filter(l -> !l.isBlank()).toList();
     assertThat(lines).isNotEmpty();
     assertThat(lines).allSatisfy(l -> assertThat(new io.vertx.core.json.JsonObject(l).getString("level")).isNotBlank());
-    assertThat(lines).anySatisfy(l -> assertThat(l).contains("dev.configservice.access").contains("/config/some/key"));
+    assertThat(lines).map(io.vertx.core.json.JsonObject::new)
+        .anySatisfy(j -> {
+          assertThat(j.getString("loggerName")).isEqualTo("dev.configservice.access");
+          assertThat(j.getString("formattedMessage")).startsWith("GET /config/some/key 404");
+        });
   }
 }
