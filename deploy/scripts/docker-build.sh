@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Stage 2: build the service image, tagged with the commit. The jar comes from stage 1 (target/config-service.jar).
+# Stage 2: build the service image (docker/Dockerfile), tagged with the commit. The jar comes from stage 1
+# (target/config-service.jar), so the image ships exactly the artifact that was tested.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TAG="$(image_tag)"
-DOCKERFILE="${DOCKERFILE:-$ROOT_DIR/Dockerfile}"
+DOCKERFILE="${DOCKERFILE:-$ROOT_DIR/docker/Dockerfile}"
 is_dry_run || [[ -f "$DOCKERFILE" ]] || die "no Dockerfile at $DOCKERFILE"
 
 run "$DOCKER" build --pull -f "$DOCKERFILE" -t "$SERVICE_NAME:$TAG" \

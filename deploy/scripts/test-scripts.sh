@@ -85,13 +85,13 @@ done_case
 
 echo "== docker-build.sh"
 run_case "docker-build tags the image with IMAGE_TAG" 0 DRY_RUN=1 IMAGE_TAG=abc123def456 -- bash "$HERE/docker-build.sh"
-contains "DRY-RUN: docker build --pull -f $ROOT/Dockerfile -t config-service:abc123def456 --label org.opencontainers.image.revision=abc123def456 $ROOT"
+contains "DRY-RUN: docker build --pull -f $ROOT/docker/Dockerfile -t config-service:abc123def456 --label org.opencontainers.image.revision=abc123def456 $ROOT"
 state_has "IMAGE_TAG=abc123def456"
 done_case
 
 run_case "docker-build defaults the tag to the commit and honours DOCKER=podman" 0 DRY_RUN=1 DOCKER=podman -- bash "$HERE/docker-build.sh"
 commit="$(git -C "$ROOT" rev-parse --short=12 HEAD)"
-contains "DRY-RUN: podman build --pull -f $ROOT/Dockerfile -t config-service:$commit"
+contains "DRY-RUN: podman build --pull -f $ROOT/docker/Dockerfile -t config-service:$commit"
 done_case
 
 echo "== push-ecr.sh"

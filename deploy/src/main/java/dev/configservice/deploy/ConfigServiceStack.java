@@ -123,7 +123,7 @@ public class ConfigServiceStack extends Stack {
                 .removalPolicy(RemovalPolicy.DESTROY)
                 .build());
         vpc = new Vpc(this, "Vpc", VpcProps.builder()
-                .maxAzs(2)
+                .availabilityZones(settings.availabilityZonesFor(getRegion()))
                 .natGateways(settings.natGateways())
                 .subnetConfiguration(List.of(
                         SubnetConfiguration.builder().name("public").subnetType(SubnetType.PUBLIC).cidrMask(24).build(),

@@ -35,6 +35,15 @@ public final class DeployApp {
         DeploySettings settings = DeploySettings.fromContext(k -> app.getNode().tryGetContext(k));
         String account = firstNonBlank(app.getNode().tryGetContext("account"), System.getenv("CDK_DEFAULT_ACCOUNT"));
         String region = firstNonBlank(app.getNode().tryGetContext("region"), System.getenv("CDK_DEFAULT_REGION"));
+        if (account == null || region == null) {
+            // An environment-agnostic stack could not name its AZs or build ARNs for the IAM policy.
+            throw new IllegalArgumentException("no target account/region: set AWS credentials and region, or pass "
+                    + "-c account=123456789012 -c region=eu-west-1");
+        }
+        // Answer CDK's AZ lookup up front (as a cdk.context.json entry would), so synth never calls AWS: the VPC
+        // asks for the region's zones even when it is given its two explicitly.
+        app.getNode().setContext("availability-zones:account=" + account + ":region=" + region,
+                settings.availabilityZonesFor(region));
         Environment env = Environment.builder().account(account).region(region).build();
         RegistryStack registry = new RegistryStack(app, stackName(settings) + "-registry", StackProps.builder()
                 .env(env)

@@ -24,7 +24,8 @@ public record DeploySettings(
         int minCapacity,
         int maxCapacity,
         int natGateways,
-        boolean cloudFront) {
+        boolean cloudFront,
+        java.util.List<String> availabilityZones) {
 
     /** Which side of the multi-region pair this stack is. The primary owns the global table. */
     public enum Role { PRIMARY, SECONDARY }
@@ -53,6 +54,23 @@ public record DeploySettings(
         require(alarmEmail == null || alarmEmail.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+"), "alarmEmail is not an e-mail address");
         require(minCapacity >= 1 && maxCapacity >= minCapacity, "need 1 <= minCapacity <= maxCapacity");
         require(natGateways >= 1 && natGateways <= 2, "natGateways must be 1 or 2");
+        require(availabilityZones == null || availabilityZones.size() == 2, "availabilityZones needs exactly two zones");
+    }
+
+    /**
+     * The two AZs, named explicitly: letting CDK pick them would need an AWS lookup at synth time, and synth runs
+     * offline. Zone names ending a/b exist in almost every region; the few exceptions are mapped, and
+     * {@code -c availabilityZones=x,y} overrides.
+     */
+    public java.util.List<String> availabilityZonesFor(String region) {
+        if (availabilityZones != null) {
+            return availabilityZones;
+        }
+        return switch (region) {
+            case "ap-northeast-1" -> java.util.List.of(region + "a", region + "c");
+            case "us-west-1" -> java.util.List.of(region + "b", region + "c");
+            default -> java.util.List.of(region + "a", region + "b");
+        };
     }
 
     public boolean https() {
@@ -85,7 +103,13 @@ public record DeploySettings(
                 Integer.parseInt(str(context, "minCapacity", "2")),
                 Integer.parseInt(str(context, "maxCapacity", "6")),
                 Integer.parseInt(str(context, "natGateways", "2")),
-                Boolean.parseBoolean(str(context, "cloudFront", role == Role.PRIMARY ? "true" : "false")));
+                Boolean.parseBoolean(str(context, "cloudFront", role == Role.PRIMARY ? "true" : "false")),
+                azs(str(context, "availabilityZones", null)));
+    }
+
+    private static java.util.List<String> azs(String csv) {
+        return csv == null ? null : java.util.Arrays.stream(csv.split(",")).map(String::trim)
+                .filter(x -> !x.isEmpty()).toList();
     }
 
     private static String str(Function<String, Object> context, String key, String fallback) {

@@ -48,6 +48,16 @@ class DeploySettingsTest {
     }
 
     @Test
+    void availabilityZonesAreNamedWithoutALookup() {
+        DeploySettings s = parse(Map.of());
+        assertThat(s.availabilityZonesFor("eu-west-1")).containsExactly("eu-west-1a", "eu-west-1b");
+        assertThat(s.availabilityZonesFor("ap-northeast-1")).containsExactly("ap-northeast-1a", "ap-northeast-1c");
+        assertThat(parse(ctx("availabilityZones", "eu-west-1b, eu-west-1c")).availabilityZonesFor("eu-west-1"))
+                .containsExactly("eu-west-1b", "eu-west-1c");
+        assertThatThrownBy(() -> parse(ctx("availabilityZones", "eu-west-1a"))).hasMessageContaining("two");
+    }
+
+    @Test
     void refusesUnsafeOrInconsistentSettings() {
         assertThatThrownBy(() -> parse(ctx("imageTag", "x; rm -rf /"))).hasMessageContaining("imageTag");
         assertThatThrownBy(() -> parse(ctx("certificateArn", "arn:aws:acm:eu-west-1:1:certificate/x")))

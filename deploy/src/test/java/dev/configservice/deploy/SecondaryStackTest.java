@@ -79,6 +79,12 @@ class SecondaryStackTest {
     }
 
     @Test
+    void synthNeedsNoAwsLookups() {
+        var missing = result.app().synth().getManifest().getMissing();
+        assertThat(missing == null ? List.<String>of() : missing.stream().map(m -> m.getKey()).toList()).isEmpty();
+    }
+
+    @Test
     void noUnsuppressedCdkNagFindings() {
         Annotations a = Annotations.fromStack(result.stack());
         a.hasNoError("*", Match.anyValue());
