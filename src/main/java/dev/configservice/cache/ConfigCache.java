@@ -51,6 +51,19 @@ public final class ConfigCache {
     return e;
   }
 
+  /**
+   * The cached live entry of {@code key}, counted as a hit; {@code null} (and nothing counted) when the cache
+   * does not hold a live entry, so that the caller's slower path counts it.
+   */
+  public CachedEntry lookupLive(String key) {
+    CachedEntry e = entries.getIfPresent(key);
+    if (e == null || !e.present() || System.nanoTime() - e.storedAtNanos() > ttlNanos) {
+      return null;
+    }
+    hits.increment();
+    return e;
+  }
+
   /** Records a change or a store read of {@code entry}; ignored when the cache already holds a newer version. */
   public void apply(ConfigEntry entry) {
     byte[] body = entry.deleted() ? null : render.apply(entry);

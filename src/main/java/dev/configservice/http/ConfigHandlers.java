@@ -15,7 +15,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
@@ -82,14 +81,7 @@ final class ConfigHandlers {
       ctx.fail(new ConfigNotFoundException(key));
       return;
     }
-    HttpServerResponse response = ctx.response();
-    String etag = EntryJson.etag(cached.version());
-    if (Conditions.notModified(ctx.request().getHeader("If-None-Match"), cached.version())) {
-      response.setStatusCode(304).putHeader("ETag", etag).putHeader("Cache-Control", "no-cache").end();
-      return;
-    }
-    response.putHeader("Content-Type", JSON).putHeader("ETag", etag).putHeader("Cache-Control", "no-cache")
-        .end(Buffer.buffer(cached.body()));
+    CachedReads.answer(ctx.request(), ctx.response(), cached);
   }
 
   private void getVersion(RoutingContext ctx, ConfigKey key, long version) {

@@ -45,6 +45,9 @@ public final class HttpVerticle extends VerticleBase {
         Problem.badRequest("the path is not validly percent-encoded").send(request.response());
         return;
       }
+      if (!ACCESS.isDebugEnabled() && CachedReads.tryAnswer(request, deps.cache())) {
+        return; // cached read answered without the router; per-request logging needs the router
+      }
       router.handle(request);
     }).listen().onSuccess(s -> deps.actualPort().set(s.actualPort()));
   }
