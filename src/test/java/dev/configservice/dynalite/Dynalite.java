@@ -62,12 +62,16 @@ public final class Dynalite implements AutoCloseable {
     int port = freePort();
     Path log;
     try {
-      log = Files.createTempFile("dynalite-" + port + "-", ".log");
+      Path logs = Path.of(System.getProperty("project.build.directory", "target"), "dynalite-logs");
+      Files.createDirectories(logs);
+      log = Files.createTempFile(logs, "dynalite-" + port + "-", ".log");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     Dynalite dynalite = new Dynalite(cli, dataDir, port, log);
     dynalite.launch();
+    // a test JVM that ends without stop() (a crash, a timeout) must not leave node running
+    Runtime.getRuntime().addShutdownHook(new Thread(dynalite::kill, "dynalite-" + port + "-stop"));
     return dynalite;
   }
 
@@ -105,6 +109,14 @@ public final class Dynalite implements AutoCloseable {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (answers() && System.nanoTime() < deadline) {
       sleep(20);
+    }
+  }
+
+  private void kill() {
+    Process running = process;
+    if (running != null) {
+      running.descendants().forEach(ProcessHandle::destroyForcibly);
+      running.destroyForcibly();
     }
   }
 
