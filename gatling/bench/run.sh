@@ -43,7 +43,7 @@ MODE=bench
 if [[ "${1:-}" == "overload" ]]; then MODE=overload; shift; fi
 DURATION=15 WARMUP=5 CONNS="50 300 1000 10000" TARGETS="embedded ceiling dynamodb" MEM_KEYS=100000 BUILD=1
 OUT="" RATE="" OVERLOAD_DURATION=30 MAX_IN_FLIGHT="" SERVICE_CPUS=""
-ORIG_ARGS="$*"
+ORIG_ARGS=$(printf '%q ' "$@"); ORIG_ARGS=${ORIG_ARGS% }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --duration) DURATION="$2"; OVERLOAD_DURATION="$2"; shift 2 ;;
@@ -148,7 +148,17 @@ start_dynalite() {
   DYNALITE_PID=$!
   PIDS+=("$DYNALITE_PID")
   for _ in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$DYN_PORT/" && return 0
+    if curl -s -o /dev/null "http://127.0.0.1:$DYN_PORT/"; then
+      # Warm node up with a table of its own: a cold dynalite on a busy machine can miss the service's
+      # 1 s attempt timeout on its first CreateTable. Dynalite checks that auth headers exist, not signatures.
+      for op in ListTables CreateTable ListTables; do
+        curl -s -o /dev/null -XPOST "http://127.0.0.1:$DYN_PORT/" -H "X-Amz-Target: DynamoDB_20120810.$op" \
+          -H 'Content-Type: application/x-amz-json-1.0' -H 'X-Amz-Date: 20260101T000000Z' \
+          -H 'Authorization: AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=x' \
+          -d '{"TableName":"bench-warmup","AttributeDefinitions":[{"AttributeName":"k","AttributeType":"S"}],"KeySchema":[{"AttributeName":"k","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST"}'
+      done
+      return 0
+    fi
     sleep 0.1
   done
   echo "dynalite did not start" >&2
@@ -243,6 +253,7 @@ fi
 
 # ---- main mode ----------------------------------------------------------------------------------------
 RUN_START=$(date +%s)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 build
 [[ -f "$SERVICE_JAR" ]] || { echo "missing $SERVICE_JAR" >&2; exit 1; }
 [[ -f "$CEILING_JAR" ]] || { echo "missing $CEILING_JAR" >&2; exit 1; }
@@ -268,8 +279,11 @@ for t in $TARGETS; do
       fi ;;
     dynamodb)
       if start_dynalite; then
-        if start dynamodb "$SVC_DYN_PORT" "$SERVICE_JAR" STORE=dynamodb DYNAMODB_ENDPOINT="http://127.0.0.1:$DYN_PORT" \
-             CREATE_TABLE=true AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x DATA_DIR="$WORK/data-dynamodb"; then
+        dyn_env=(STORE=dynamodb DYNAMODB_ENDPOINT="http://127.0.0.1:$DYN_PORT" CREATE_TABLE=true AWS_REGION=us-east-1
+                 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x DATA_DIR="$WORK/data-dynamodb")
+        # one retry: the table now exists, so a start that timed out creating it usually succeeds the second time
+        if start dynamodb "$SVC_DYN_PORT" "$SERVICE_JAR" "${dyn_env[@]}" \
+           || { log "retrying the DynamoDB-backed service once"; start dynamodb "$SVC_DYN_PORT" "$SERVICE_JAR" "${dyn_env[@]}"; }; then
           READY[dynamodb]=$READY_MS
           bench_target dynamodb "$SVC_DYN_PORT" "$STARTED_PID"
           stop_pid "$STARTED_PID"
@@ -294,7 +308,13 @@ if [[ "$MEM_KEYS" -gt 0 && " $TARGETS " == *" embedded "* ]]; then
     log "memory test: writing and reading $MEM_KEYS keys of 1 KiB"
     if java "$BENCH_DIR/Loader.java" "http://127.0.0.1:$SVC_PORT" mem "$MEM_KEYS" 1024 64 read >"$WORK/memory-load.log" 2>&1; then
       entries=$(curl -s "http://127.0.0.1:$SVC_PORT/metrics" | awk '/^config_cache_entries/ {print $2}' | head -1)
-      MEM_RESULT="$(rss_mib "$MEM_PID") MiB resident with $MEM_KEYS keys of 1 KiB (idle after start: $mem_idle MiB; config_cache_entries ${entries:-n/a}; $(tr '\n' ' ' <"$WORK/memory-load.log"))"
+      mem_rss=$(rss_mib "$MEM_PID")
+      # the live set behind that RSS: heap in use right after a full GC (RSS also holds heap the JVM keeps)
+      live="n/a"
+      if command -v jcmd >/dev/null && jcmd "$MEM_PID" GC.run >/dev/null 2>&1; then
+        live=$(curl -s "http://127.0.0.1:$SVC_PORT/metrics" | awk '/^jvm_memory_used_bytes\{area="heap"/ {s += $NF} END {printf "%.0f", s/1048576}')
+      fi
+      MEM_RESULT="**$mem_rss MiB resident** with $MEM_KEYS keys of 1 KiB cached (config_cache_entries ${entries:-n/a}); heap in use after a full GC: $live MiB; idle after start: $mem_idle MiB. Loader: $(tr '\n' ' ' <"$WORK/memory-load.log")"
     else
       MEM_RESULT="load failed: $(tail -2 "$WORK/memory-load.log" | tr '\n' ' ')"
     fi
@@ -307,6 +327,10 @@ fi
 
 # ---- report -------------------------------------------------------------------------------------------
 ELAPSED=$(( $(date +%s) - RUN_START ))
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+CMD_ENV=""
+[[ "$SERVICE_JAR_GIVEN" == 1 ]] && CMD_ENV="SERVICE_JAR=$SERVICE_JAR "
+[[ -n "${SERVICE_JAVA_OPTS:-}" ]] && CMD_ENV="${CMD_ENV}SERVICE_JAVA_OPTS='$SERVICE_JAVA_OPTS' "
 OUT=${OUT:-"$REPO/docs/benchmarks/$(date -u +%F)-$(hostname).md"}
 mkdir -p "$(dirname "$OUT")"
 col() { local v=${R["$1"]:-"- - - - -"}; awk -v i="$2" '{print $i}' <<<"$v"; }
@@ -317,10 +341,10 @@ ratio() {
 {
   echo "# Benchmark $(date -u '+%F %H:%M UTC') on $(hostname)"
   echo
-  echo "- Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, $(uname -sr)"
+  echo "- Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, $(uname -sr); load average before/after the run: $LOAD_START / $LOAD_END (anything well above 0 means other work shared the cores)"
   echo "- Java: $(java -version 2>&1 | head -1)$( [[ -n "${SERVICE_JAVA_OPTS:-}" ]] && echo ", JVM flags: $SERVICE_JAVA_OPTS")"
   echo "- Load generator: $(wrk --version 2>&1 | head -1 | awk '{print $1, $2}'), 2 threads, on the same cores as the server (so each number is the server's share of a machine it shares with wrk)"
-  echo "- Command: \`gatling/bench/run.sh $ORIG_ARGS\` (open-file limit $NOFILE; ${DURATION} s per measurement after ${WARMUP} s warm-up; $KEYS keys of ~100 B preloaded; whole run ${ELAPSED} s)"
+  echo "- Command: \`${CMD_ENV}gatling/bench/run.sh${ORIG_ARGS:+ $ORIG_ARGS}\` (open-file limit $NOFILE; ${DURATION} s per measurement after ${WARMUP} s warm-up; $KEYS keys of ~100 B preloaded; whole run ${ELAPSED} s)"
   echo "- Service: \`java -jar target/config-service.jar\` with default settings; ceiling: gatling/bench/ceiling (plain vertx-core, one verticle per core, ConcurrentHashMap)"
   echo
   echo "## Throughput and latency (wrk --latency; latencies in ms)"

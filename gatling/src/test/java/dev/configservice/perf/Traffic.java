@@ -1,5 +1,6 @@
 package dev.configservice.perf;
 
+import static io.gatling.javaapi.core.CoreDsl.StringBody;
 import static io.gatling.javaapi.core.CoreDsl.jsonPath;
 import static io.gatling.javaapi.core.CoreDsl.percent;
 import static io.gatling.javaapi.core.CoreDsl.randomSwitch;
@@ -40,7 +41,7 @@ final class Traffic {
   }
 
   static HttpRequestActionBuilder put() {
-    return http("write").post("/config").body(io.gatling.javaapi.core.CoreDsl.StringBody(
+    return http("write").post("/config").body(StringBody(
         session -> Keys.body(Keys.randomKey(PREFIX, keys()), valueBytes())));
   }
 
