@@ -21,6 +21,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.services.cloudwatch.Alarm;
 import software.amazon.awscdk.services.cloudwatch.AlarmProps;
+import software.amazon.awscdk.services.cloudwatch.GraphWidget;
+import software.amazon.awscdk.services.cloudwatch.GraphWidgetProps;
 import software.amazon.awscdk.services.cloudwatch.Metric;
 import software.amazon.awscdk.services.cloudwatch.MetricProps;
 
@@ -76,21 +78,24 @@ class MetricCatalogTest {
     }
 
     @Test
-    void checkerRejectsAnUnpublishedMetricAndAWrongDimension() {
+    void checkerRejectsUnpublishedMetricsAndWrongDimensionsInAlarmsAndTheDashboard() {
         // Proves the checks above can fail: a stack with one bad alarm of each kind must be reported.
         Synth.Result r = Synth.primary(Map.of(), stack -> {
-        new Alarm(stack, "BogusName", AlarmProps.builder()
-                .metric(new Metric(MetricProps.builder().namespace(namespace).metricName("NotPublished")
-                        .dimensionsMap(Map.of("Service", "x")).period(Duration.minutes(1)).build()))
-                .threshold(1).evaluationPeriods(1).build());
-        new Alarm(stack, "BogusDimension", AlarmProps.builder()
-                .metric(new Metric(MetricProps.builder().namespace(namespace).metricName("RequestCount")
-                        .dimensionsMap(Map.of("Service", "x", "InstanceId", "i-1")).period(Duration.minutes(1)).build()))
-                .threshold(1).evaluationPeriods(1).build());
+            new Alarm(stack, "BogusName", AlarmProps.builder()
+                    .metric(serviceMetric("NotPublished", Map.of("Service", "x")))
+                    .threshold(1).evaluationPeriods(1).build());
+            new Alarm(stack, "BogusDimension", AlarmProps.builder()
+                    .metric(serviceMetric("RequestCount", Map.of("Service", "x", "InstanceId", "i-1")))
+                    .threshold(1).evaluationPeriods(1).build());
+            stack.monitoring().dashboard().addWidgets(new GraphWidget(GraphWidgetProps.builder()
+                    .title("bogus").left(List.of(serviceMetric("CacheHitz", Map.of("Service", "x")))).build()));
         });
-        List<String> found = violations(inNamespace(MetricRefs.fromAlarms(r.template().toJSON())));
+        Map<String, Object> bad = r.template().toJSON();
+        List<String> found = violations(inNamespace(MetricRefs.fromAlarms(bad)));
         assertThat(found).hasSize(2);
         assertThat(found).anySatisfy(v -> assertThat(v).contains("NotPublished"));
+        assertThat(violations(inNamespace(MetricRefs.fromDashboards(bad))))
+                .singleElement().asString().contains("CacheHitz", "widget 'bogus'");
         assertThat(found).anySatisfy(v -> assertThat(v).contains("InstanceId"));
     }
 
@@ -98,6 +103,11 @@ class MetricCatalogTest {
     void dashboardBodyJoinIsResolvedWithPlaceholders() {
         Object join = Map.of("Fn::Join", List.of("", List.of("{\"a\":\"", Map.of("Ref", "X"), "\"}")));
         assertThat(MetricRefs.resolveToString(join)).isEqualTo("{\"a\":\"" + MetricRefs.PLACEHOLDER + "\"}");
+    }
+
+    private Metric serviceMetric(String name, Map<String, String> dims) {
+        return new Metric(MetricProps.builder().namespace(namespace).metricName(name)
+                .dimensionsMap(dims).period(Duration.minutes(1)).build());
     }
 
     private List<MetricRefs.MetricRef> inNamespace(List<MetricRefs.MetricRef> refs) {
