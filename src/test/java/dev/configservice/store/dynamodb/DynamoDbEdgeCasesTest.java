@@ -9,7 +9,9 @@ import dev.configservice.domain.Precondition;
 import dev.configservice.domain.PutResult;
 import dev.configservice.dynalite.Dynalite;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
@@ -116,6 +118,32 @@ class DynamoDbEdgeCasesTest {
     assertThat(second.created()).isFalse();
     assertThat(await(store.history(key, 10, null)).items()).extracting(ConfigEntry::version).containsExactly(2L, 1L);
     assertThat(await(store.get(key))).get().extracting(ConfigEntry::valueJson).isEqualTo("\"two\"");
+  }
+
+  @Test
+  void completionsComeBackOnTheCallersContextWhileTheSdkRunsOnItsOwnNettyThreads() throws Exception {
+    DynamoDbConfigStore store = await(TestStores.open(vertx, dynalite, 3, new SimpleMeterRegistry()));
+    closing.add(store::close);
+    // one Netty for both: Vert.x 5.0.7 and the SDK's Netty client share the 4.2.9 jars (the enforcer pins them)
+    assertThat(io.netty.util.Version.identify().get("netty-transport").artifactVersion()).isEqualTo("4.2.9.Final");
+    assertThat(io.netty.util.Version.identify().get("netty-codec-http").artifactVersion()).isEqualTo("4.2.9.Final");
+
+    Context caller = vertx.getOrCreateContext();
+    Promise<List<String>> observed = Promise.promise();
+    caller.runOnContext(v -> store.put(ConfigKey.of("ctx/k"), "1", Precondition.NONE)
+        .compose(put -> store.get(ConfigKey.of("ctx/k")))
+        .onComplete(read -> observed.complete(List.of(
+            String.valueOf(Vertx.currentContext() == caller),
+            Thread.currentThread().getName(),
+            String.valueOf(read.succeeded())))));
+
+    List<String> seen = await(observed.future());
+    assertThat(seen.get(0)).as("completed on the caller's context").isEqualTo("true");
+    assertThat(seen.get(1)).startsWith("vert.x-eventloop-thread-");
+    assertThat(seen.get(2)).isEqualTo("true");
+    // the SDK's I/O threads are its own, not Vert.x's event loops
+    assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+        .anySatisfy(name -> assertThat(name).startsWith("aws-java-sdk-NettyEventLoop"));
   }
 
   @Test
