@@ -77,17 +77,20 @@ class PipelineFilesTest {
     void bitbucketPipelineRunsTheSameScriptsWithOidc() throws IOException {
         Map<String, Object> bb = load("bitbucket-pipelines.yml");
         List<Map<String, Object>> main = at(bb, "pipelines", "branches", "main");
-        assertThat(main).hasSize(3);
+        assertThat(main).hasSize(4);
         Map<String, Object> build = at(main.get(0), "step");
         Map<String, Object> image = at(main.get(1), "step");
         Map<String, Object> deploy = at(main.get(2), "step");
+        Map<String, Object> dr = at(main.get(3), "step");
+        assertThat(scripts(dr)).contains("export ROLE=secondary DEPLOY_REGION=\"$SECONDARY_REGION\" REPLICA_REGION=\"$AWS_REGION\"")
+                .containsSubsequence("deploy/scripts/deploy.sh", "AUTO_ROLLBACK=1 deploy/scripts/smoke-check.sh");
 
         assertThat(scripts(build)).contains("deploy/scripts/build-test.sh");
         assertThat(scripts(image)).containsSubsequence("deploy/scripts/docker-build.sh", "deploy/scripts/push-ecr.sh");
         assertThat(scripts(deploy)).containsSubsequence("deploy/scripts/deploy.sh",
                 "AUTO_ROLLBACK=1 deploy/scripts/smoke-check.sh");
         assertThat(build.get("oidc")).isNull();
-        for (Map<String, Object> step : List.of(image, deploy)) {
+        for (Map<String, Object> step : List.of(image, deploy, dr)) {
             assertThat(step.get("oidc")).isEqualTo(true);
             String oidcSetup = String.join("\n", scripts(step));
             assertThat(oidcSetup).contains("AWS_ROLE_ARN=\"$AWS_DEPLOY_ROLE_ARN\"",
