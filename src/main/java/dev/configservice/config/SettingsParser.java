@@ -36,7 +36,8 @@ public final class SettingsParser {
         + "(other instances' writes reach this one's cache within this time)");
     add("MAX_IN_FLIGHT", "4096", "requests in progress per instance before new ones get 503 + Retry-After");
     add("HTTP_INSTANCES", null, "HTTP verticle instances (default: one per core)");
-    add("STORE_TIMEOUT", "5s", "longest wait for one store call before the request answers 504");
+    add("STORE_TIMEOUT", null, "longest wait for one store call before the request answers 504; default 5s for "
+        + "embedded, 2 x DYNAMODB_API_TIMEOUT + 1s for dynamodb (a write makes two sequential calls)");
     add("SHUTDOWN_TIMEOUT", "10s", "longest wait for in-flight requests on SIGTERM");
     add("READY_INTERVAL", "1s", "how often readiness asks the store whether it answers");
     add("LOG_FORMAT", "text", "text or json (one JSON object per line, for CloudWatch Logs)");
@@ -161,6 +162,10 @@ public final class SettingsParser {
         get("METRICS_INTERVAL", SettingsParser::positiveDuration, "a positive duration such as 60s"));
     if (!problems.isEmpty()) {
       return null; // parse() reports every problem
+    }
+    if (storeTimeout == null) {
+      storeTimeout = store == ServiceConfig.StoreKind.DYNAMODB
+          ? dynamoDb.apiCallTimeout().multipliedBy(2).plusSeconds(1) : Duration.ofSeconds(5);
     }
     return new ServiceConfig(host, port, store, dataDir, maxValueBytes, maxVersions, cacheMaxEntries, cacheTtl,
         maxInFlight, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat, logLevel, dynamoDb,

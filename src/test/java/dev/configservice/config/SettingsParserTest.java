@@ -52,6 +52,8 @@ class SettingsParserTest {
   @Test
   void dynamoDbCachesExpireByDefault() {
     assertThat(SettingsParser.parse(Map.of("STORE", "dynamodb"), NO_ARGS).cacheTtl()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(SettingsParser.parse(Map.of("STORE", "dynamodb"), NO_ARGS).storeTimeout()).isEqualTo(Duration.ofSeconds(7));
+    assertThat(SettingsParser.parse(Map.of(), NO_ARGS).storeTimeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(SettingsParser.parse(Map.of("STORE", "dynamodb", "CACHE_TTL", "0"), NO_ARGS).cacheTtl()).isZero();
   }
 
