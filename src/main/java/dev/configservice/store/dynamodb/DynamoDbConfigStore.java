@@ -570,6 +570,8 @@ public final class DynamoDbConfigStore implements ConfigStore {
           }
           LOG.info("creating DynamoDB table {} (pk, sk; on demand)", settings.table());
           return call(ctx, () -> client.createTable(b -> b.tableName(settings.table())
+              // a control-plane call: it may take far longer than a data-plane attempt is allowed
+              .overrideConfiguration(o -> o.apiCallTimeout(TABLE_ACTIVE_WAIT).apiCallAttemptTimeout(TABLE_ACTIVE_WAIT))
               .billingMode(BillingMode.PAY_PER_REQUEST)
               .attributeDefinitions(
                   AttributeDefinition.builder().attributeName(PK).attributeType(ScalarAttributeType.S).build(),
