@@ -2,14 +2,19 @@ package dev.configservice.deploy;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
+import software.amazon.awscdk.ArnComponents;
+import software.amazon.awscdk.ArnFormat;
 import software.amazon.awscdk.CfnElement;
 import software.amazon.awscdk.CfnOutput;
+import software.amazon.awscdk.CfnOutputProps;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.services.autoscaling.AutoScalingGroup;
+import software.amazon.awscdk.services.autoscaling.AutoScalingGroupProps;
 import software.amazon.awscdk.services.autoscaling.CpuUtilizationScalingProps;
 import software.amazon.awscdk.services.autoscaling.AdditionalHealthCheckType;
 import software.amazon.awscdk.services.autoscaling.AdditionalHealthChecksOptions;
@@ -53,15 +58,16 @@ import software.amazon.awscdk.services.ecr.IRepository;
 import software.amazon.awscdk.services.ecr.Repository;
 import software.amazon.awscdk.services.elasticloadbalancingv2.AddApplicationTargetsProps;
 import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationListener;
-import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationListenerProps;
 import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationLoadBalancer;
 import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationLoadBalancerProps;
 import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationLoadBalancerRedirectConfig;
 import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationProtocol;
 import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationTargetGroup;
 import software.amazon.awscdk.services.elasticloadbalancingv2.BaseApplicationListenerProps;
+import software.amazon.awscdk.services.elasticloadbalancingv2.HealthCheck;
 import software.amazon.awscdk.services.elasticloadbalancingv2.ListenerCertificate;
 import software.amazon.awscdk.services.elasticloadbalancingv2.SslPolicy;
+import software.amazon.awscdk.services.iam.ArnPrincipal;
 import software.amazon.awscdk.services.iam.Effect;
 import software.amazon.awscdk.services.iam.PolicyDocument;
 import software.amazon.awscdk.services.iam.PolicyStatement;
@@ -77,6 +83,7 @@ import software.amazon.awscdk.services.s3.BlockPublicAccess;
 import software.amazon.awscdk.services.s3.Bucket;
 import software.amazon.awscdk.services.s3.BucketEncryption;
 import software.amazon.awscdk.services.s3.BucketProps;
+import software.amazon.awscdk.services.s3.LifecycleRule;
 import software.amazon.awscdk.services.s3.ObjectOwnership;
 import software.amazon.awscdk.services.sns.Topic;
 import software.amazon.awscdk.services.sns.TopicProps;
@@ -143,7 +150,7 @@ public class ConfigServiceStack extends Stack {
                 .enforceSsl(true)
                 .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
                 .objectOwnership(ObjectOwnership.BUCKET_OWNER_PREFERRED)
-                .lifecycleRules(List.of(software.amazon.awscdk.services.s3.LifecycleRule.builder()
+                .lifecycleRules(List.of(LifecycleRule.builder()
                         .expiration(Duration.days(90)).build()))
                 .removalPolicy(RemovalPolicy.RETAIN)
                 .build());
@@ -179,7 +186,7 @@ public class ConfigServiceStack extends Stack {
                     .build());
             tableArn = table.getTableArn();
         } else {
-            tableArn = formatArn(software.amazon.awscdk.ArnComponents.builder()
+            tableArn = formatArn(ArnComponents.builder()
                     .service("dynamodb").resource("table").resourceName(tableName).build());
         }
 
@@ -204,8 +211,8 @@ public class ConfigServiceStack extends Stack {
                 .build());
         topicKey.addToResourcePolicy(PolicyStatement.Builder.create()
                 .sid("AllowAutoScalingNotifications")
-                .principals(List.of(new software.amazon.awscdk.services.iam.ArnPrincipal(formatArn(
-                        software.amazon.awscdk.ArnComponents.builder().service("iam").region("")
+                .principals(List.of(new ArnPrincipal(formatArn(
+                        ArnComponents.builder().service("iam").region("")
                                 .resource("role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling")
                                 .build()))))
                 .actions(List.of("kms:Decrypt", "kms:GenerateDataKey*"))
@@ -313,7 +320,7 @@ public class ConfigServiceStack extends Stack {
                         .build()))
                 .build());
 
-        asg = new AutoScalingGroup(this, "Asg", software.amazon.awscdk.services.autoscaling.AutoScalingGroupProps.builder()
+        asg = new AutoScalingGroup(this, "Asg", AutoScalingGroupProps.builder()
                 .vpc(vpc)
                 .vpcSubnets(SubnetSelection.builder().subnetType(SubnetType.PRIVATE_WITH_EGRESS).build())
                 .launchTemplate(launchTemplate)
@@ -341,7 +348,7 @@ public class ConfigServiceStack extends Stack {
                 .targets(List.of(asg))
                 // Graceful SIGTERM drain in the service finishes well inside this.
                 .deregistrationDelay(Duration.seconds(30))
-                .healthCheck(software.amazon.awscdk.services.elasticloadbalancingv2.HealthCheck.builder()
+                .healthCheck(HealthCheck.builder()
                         .path(HEALTH_PATH)
                         .healthyHttpCodes("200")
                         .interval(Duration.seconds(15))
@@ -381,28 +388,28 @@ public class ConfigServiceStack extends Stack {
 
         NagSuppressionsApplier.apply(this);
 
-        new CfnOutput(this, "AlbDnsName", software.amazon.awscdk.CfnOutputProps.builder()
+        new CfnOutput(this, "AlbDnsName", CfnOutputProps.builder()
                 .value(alb.getLoadBalancerDnsName()).build());
-        new CfnOutput(this, "ServiceUrl", software.amazon.awscdk.CfnOutputProps.builder()
+        new CfnOutput(this, "ServiceUrl", CfnOutputProps.builder()
                 .description("base URL the smoke check uses")
                 .value(edge != null ? "https://" + edge.distribution().getDistributionDomainName()
                         : (settings.https() ? "https://" + settings.domainName() : "http://" + alb.getLoadBalancerDnsName()))
                 .build());
-        new CfnOutput(this, "AsgName", software.amazon.awscdk.CfnOutputProps.builder()
+        new CfnOutput(this, "AsgName", CfnOutputProps.builder()
                 .value(asg.getAutoScalingGroupName()).build());
-        new CfnOutput(this, "LaunchTemplateId", software.amazon.awscdk.CfnOutputProps.builder()
+        new CfnOutput(this, "LaunchTemplateId", CfnOutputProps.builder()
                 .value(launchTemplate.getLaunchTemplateId()).build());
-        new CfnOutput(this, "RepositoryUri", software.amazon.awscdk.CfnOutputProps.builder()
+        new CfnOutput(this, "RepositoryUri", CfnOutputProps.builder()
                 .value(repository.getRepositoryUri()).build());
-        new CfnOutput(this, "AlarmTopicArn", software.amazon.awscdk.CfnOutputProps.builder()
+        new CfnOutput(this, "AlarmTopicArn", CfnOutputProps.builder()
                 .value(alarmTopic.getTopicArn()).build());
     }
 
     private String logGroupArn(boolean streams) {
-        return formatArn(software.amazon.awscdk.ArnComponents.builder()
+        return formatArn(ArnComponents.builder()
                 .service("logs")
                 .resource("log-group")
-                .arnFormat(software.amazon.awscdk.ArnFormat.COLON_RESOURCE_NAME)
+                .arnFormat(ArnFormat.COLON_RESOURCE_NAME)
                 .resourceName(appLogGroup.getLogGroupName() + (streams ? ":log-stream:*" : ""))
                 .build());
     }
@@ -420,6 +427,6 @@ public class ConfigServiceStack extends Stack {
     public LaunchTemplate launchTemplate() { return launchTemplate; }
     public Topic alarmTopic() { return alarmTopic; }
     public Monitoring monitoring() { return monitoring; }
-    public java.util.Optional<Edge> edge() { return java.util.Optional.ofNullable(edge); }
+    public Optional<Edge> edge() { return Optional.ofNullable(edge); }
     public String tableArn() { return tableArn; }
 }

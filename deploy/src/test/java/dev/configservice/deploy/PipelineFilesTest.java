@@ -74,6 +74,7 @@ class PipelineFilesTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void bitbucketPipelineRunsTheSameScriptsWithOidc() throws IOException {
         Map<String, Object> bb = load("bitbucket-pipelines.yml");
         List<Map<String, Object>> main = at(bb, "pipelines", "branches", "main");
