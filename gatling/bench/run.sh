@@ -43,7 +43,7 @@ MODE=bench
 if [[ "${1:-}" == "overload" ]]; then MODE=overload; shift; fi
 DURATION=15 WARMUP=5 CONNS="50 300 1000 10000" TARGETS="embedded ceiling dynamodb" MEM_KEYS=100000 BUILD=1
 OUT="" RATE="" OVERLOAD_DURATION=30 MAX_IN_FLIGHT="" SERVICE_CPUS=""
-ORIG_ARGS=$(printf '%q ' "$@"); ORIG_ARGS=${ORIG_ARGS% }
+ORIG_ARGS=""; [[ $# -gt 0 ]] && ORIG_ARGS=$(printf '%q ' "$@") && ORIG_ARGS=${ORIG_ARGS% }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --duration) DURATION="$2"; OVERLOAD_DURATION="$2"; shift 2 ;;
@@ -189,10 +189,14 @@ measure() {
   [[ -n "$record" ]] && R["$target|$scenario $conns"]="$rps $p50 $p99 $se $n2"
 }
 
-declare -A READY RSS_IDLE RSS_AFTER STATUS
-# bench_target NAME PORT PID: preload, warm up, run the matrix against a running server.
-bench_target() {
+declare -A READY RSS_IDLE RSS_AFTER STATUS PORT_OF PID_OF
+# prepare_target NAME PORT PID: preload and warm up a running server; it joins LIVE when that worked.
+LIVE=()
+prepare_target() {
   local name=$1 port=$2 pid=$3
+  PORT_OF[$name]=$port
+  PID_OF[$name]=$pid
+  READY[$name]=$READY_MS
   RSS_IDLE[$name]=$(rss_mib "$pid")
   log "$name: preloading $KEYS keys"
   if ! java "$BENCH_DIR/Loader.java" "http://127.0.0.1:$port" bench "$KEYS" 100 32 read >"$WORK/$name-preload.log" 2>&1; then
@@ -203,10 +207,8 @@ bench_target() {
   log "$name: warm-up ${WARMUP}s GET + ${WARMUP}s POST"
   measure "$name" "$port" get 50 "$WARMUP"
   measure "$name" "$port" post 50 "$WARMUP"
-  for c in $CONNS; do measure "$name" "$port" get "$c" "$DURATION" record; done
-  measure "$name" "$port" post 50 "$DURATION" record
-  RSS_AFTER[$name]=$(rss_mib "$pid")
   STATUS[$name]="measured"
+  LIVE+=("$name")
 }
 
 # ---- overload mode: Gatling open model -----------------------------------------------------------------
@@ -258,22 +260,20 @@ build
 [[ -f "$SERVICE_JAR" ]] || { echo "missing $SERVICE_JAR" >&2; exit 1; }
 [[ -f "$CEILING_JAR" ]] || { echo "missing $CEILING_JAR" >&2; exit 1; }
 
+# All targets run side by side (idle ones cost nothing) and every row is measured on each target back to
+# back, so a change in background load between minutes shifts both sides of a ratio rather than one.
 for t in $TARGETS; do
   case "$t" in
     embedded)
       rm -rf "$WORK/data-embedded"
       if start embedded "$SVC_PORT" "$SERVICE_JAR" STORE=embedded DATA_DIR="$WORK/data-embedded"; then
-        READY[embedded]=$READY_MS
-        bench_target embedded "$SVC_PORT" "$STARTED_PID"
-        stop_pid "$STARTED_PID"
+        prepare_target embedded "$SVC_PORT" "$STARTED_PID"
       else
         STATUS[embedded]="did not start (see $WORK/embedded.log)"
       fi ;;
     ceiling)
       if start ceiling "$CEIL_PORT" "$CEILING_JAR"; then
-        READY[ceiling]=$READY_MS
-        bench_target ceiling "$CEIL_PORT" "$STARTED_PID"
-        stop_pid "$STARTED_PID"
+        prepare_target ceiling "$CEIL_PORT" "$STARTED_PID"
       else
         STATUS[ceiling]="did not start (see $WORK/ceiling.log)"
       fi ;;
@@ -284,19 +284,26 @@ for t in $TARGETS; do
         # one retry: the table now exists, so a start that timed out creating it usually succeeds the second time
         if start dynamodb "$SVC_DYN_PORT" "$SERVICE_JAR" "${dyn_env[@]}" \
            || { log "retrying the DynamoDB-backed service once"; start dynamodb "$SVC_DYN_PORT" "$SERVICE_JAR" "${dyn_env[@]}"; }; then
-          READY[dynamodb]=$READY_MS
-          bench_target dynamodb "$SVC_DYN_PORT" "$STARTED_PID"
-          stop_pid "$STARTED_PID"
+          prepare_target dynamodb "$SVC_DYN_PORT" "$STARTED_PID"
         else
           STATUS[dynamodb]="STORE=dynamodb did not start: $(grep -m1 -iE 'error|exception' "$WORK/dynamodb.log" | cut -c1-200)"
         fi
-        stop_pid "$DYNALITE_PID"
       else
         STATUS[dynamodb]="dynalite did not start (see $WORK/dynalite.log)"
       fi ;;
     *) echo "unknown target $t" >&2 ;;
   esac
 done
+
+for c in $CONNS; do
+  for t in "${LIVE[@]}"; do measure "$t" "${PORT_OF[$t]}" get "$c" "$DURATION" record; done
+done
+for t in "${LIVE[@]}"; do measure "$t" "${PORT_OF[$t]}" post 50 "$DURATION" record; done
+for t in "${LIVE[@]}"; do
+  RSS_AFTER[$t]=$(rss_mib "${PID_OF[$t]}")
+  stop_pid "${PID_OF[$t]}"
+done
+[[ -n "${DYNALITE_PID:-}" ]] && stop_pid "$DYNALITE_PID"
 
 # Resident memory with MEM_KEYS keys of 1 KiB, written then read once so every one is in the read cache.
 MEM_RESULT="skipped"
