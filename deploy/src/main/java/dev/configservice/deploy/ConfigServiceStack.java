@@ -236,9 +236,9 @@ public class ConfigServiceStack extends Stack {
                                 .sid("Table")
                                 .effect(Effect.ALLOW)
                                 .actions(List.of("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                                        "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchWriteItem",
-                                        "dynamodb:DescribeTable"))
-                                .resources(List.of(tableArn, tableArn + "/index/*"))
+                                        "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:DescribeTable"))
+                                // exactly the calls DynamoDbConfigStore makes; the table has no index
+                                .resources(List.of(tableArn))
                                 .build(),
                         PolicyStatement.Builder.create()
                                 .sid("PullImage")

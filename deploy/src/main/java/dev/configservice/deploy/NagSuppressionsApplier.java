@@ -21,9 +21,6 @@ final class NagSuppressionsApplier {
                         "ecr:GetAuthorizationToken supports no resource-level permission; AWS documents '*' as its only resource",
                         "Resource::*"),
                 suppress("AwsSolutions-IAM5",
-                        "the service may query any index of its own table; the wildcard is confined to that table's index ARNs",
-                        RegexAppliesTo.builder().regex("/^Resource::.*[Tt]able.*\\/index\\/\\*$/").build()),
-                suppress("AwsSolutions-IAM5",
                         "the awslogs driver names streams by instance id, unknown at deploy time; confined to the app log group",
                         RegexAppliesTo.builder().regex("/^Resource::arn:.*:log-group:.*:log-stream:\\*$/").build())), true);
 

@@ -2,50 +2,51 @@ package dev.configservice.store.embedded;
 
 import dev.configservice.domain.ConfigEntry;
 import dev.configservice.domain.ConfigKey;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 /**
- * How entries are laid out in the MVStore maps. Values are strings {@code version \t millis \t V|D \t json};
- * history keys are {@code key \0 zero-padded-version}, so one key's versions are contiguous and ordered
- * ('\0' sorts below every key character, so "a\0…" never interleaves with "a/b").
+ * How entries are laid out in the MVStore maps. Values are bytes {@code [flag][version:8][millis:8][utf-8 json]}
+ * (flag 1 = tombstone), stored as raw byte arrays: MVStore copies those as they are, where strings would be
+ * re-encoded character by character on every commit. History keys are {@code key \0 zero-padded-version}, so
+ * one key's versions are contiguous and ordered ('\0' sorts below every key character, so "a\0…" never
+ * interleaves with "a/b").
  */
 final class EntryCodec {
 
   static final char HISTORY_SEPARATOR = '\0';
   private static final int VERSION_DIGITS = 19;
+  private static final int HEADER = 17;
 
   private EntryCodec() {
   }
 
-  static String encode(ConfigEntry entry) {
-    StringBuilder sb = new StringBuilder(32 + (entry.deleted() ? 0 : entry.valueJson().length()));
-    sb.append(entry.version()).append('\t').append(entry.updatedAt().toEpochMilli()).append('\t');
-    if (entry.deleted()) {
-      sb.append('D').append('\t');
-    } else {
-      sb.append('V').append('\t').append(entry.valueJson());
-    }
-    return sb.toString();
+  static byte[] encode(ConfigEntry entry) {
+    byte[] json = entry.deleted() ? new byte[0] : entry.valueJson().getBytes(StandardCharsets.UTF_8);
+    ByteBuffer buffer = ByteBuffer.allocate(HEADER + json.length);
+    buffer.put((byte) (entry.deleted() ? 1 : 0)).putLong(entry.version()).putLong(entry.updatedAt().toEpochMilli())
+        .put(json);
+    return buffer.array();
   }
 
-  static ConfigEntry decode(ConfigKey key, String stored) {
-    int t1 = stored.indexOf('\t');
-    int t2 = stored.indexOf('\t', t1 + 1);
-    long version = Long.parseLong(stored, 0, t1, 10);
-    Instant at = Instant.ofEpochMilli(Long.parseLong(stored, t1 + 1, t2, 10));
-    if (stored.charAt(t2 + 1) == 'D') {
+  static ConfigEntry decode(ConfigKey key, byte[] stored) {
+    ByteBuffer buffer = ByteBuffer.wrap(stored);
+    boolean tombstone = buffer.get() == 1;
+    long version = buffer.getLong();
+    Instant at = Instant.ofEpochMilli(buffer.getLong());
+    if (tombstone) {
       return ConfigEntry.tombstone(key, version, at);
     }
-    return ConfigEntry.value(key, version, stored.substring(t2 + 3), at);
+    return ConfigEntry.value(key, version, new String(stored, HEADER, stored.length - HEADER, StandardCharsets.UTF_8), at);
   }
 
-  static long versionOf(String stored) {
-    return Long.parseLong(stored, 0, stored.indexOf('\t'), 10);
+  static long versionOf(byte[] stored) {
+    return ByteBuffer.wrap(stored, 1, 8).getLong();
   }
 
-  static boolean isTombstone(String stored) {
-    int t2 = stored.indexOf('\t', stored.indexOf('\t') + 1);
-    return stored.charAt(t2 + 1) == 'D';
+  static boolean isTombstone(byte[] stored) {
+    return stored[0] == 1;
   }
 
   static String historyKey(String key, long version) {

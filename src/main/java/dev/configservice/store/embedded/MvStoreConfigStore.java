@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.type.ByteArrayDataType;
+import org.h2.mvstore.type.StringDataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,8 +53,8 @@ public final class MvStoreConfigStore implements ConfigStore {
 
   private final Vertx vertx;
   private final MVStore store;
-  private final MVMap<String, String> current;
-  private final MVMap<String, String> history;
+  private final MVMap<String, byte[]> current;
+  private final MVMap<String, byte[]> history;
   private final int maxVersions;
   private final Clock clock;
   private final WorkerExecutor readers;
@@ -63,8 +65,10 @@ public final class MvStoreConfigStore implements ConfigStore {
   private MvStoreConfigStore(Vertx vertx, MVStore store, int maxVersions, Clock clock) {
     this.vertx = vertx;
     this.store = store;
-    this.current = store.openMap("current");
-    this.history = store.openMap("history");
+    this.current = store.openMap("current", new MVMap.Builder<String, byte[]>()
+        .keyType(StringDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
+    this.history = store.openMap("history", new MVMap.Builder<String, byte[]>()
+        .keyType(StringDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
     this.maxVersions = maxVersions;
     this.clock = clock;
     this.readers = vertx.createSharedWorkerExecutor("mvstore-reader", Math.max(2, Runtime.getRuntime().availableProcessors()));
@@ -91,7 +95,7 @@ public final class MvStoreConfigStore implements ConfigStore {
   @Override
   public Future<Optional<ConfigEntry>> get(ConfigKey key) {
     return read(() -> {
-      String stored = current.get(key.value());
+      byte[] stored = current.get(key.value());
       if (stored == null || EntryCodec.isTombstone(stored)) {
         return Optional.empty();
       }
@@ -108,7 +112,7 @@ public final class MvStoreConfigStore implements ConfigStore {
   @Override
   public Future<PutResult> put(ConfigKey key, String valueJson, Precondition precondition) {
     return write(() -> {
-      String before = current.get(key.value());
+      byte[] before = current.get(key.value());
       long latest = before == null ? 0 : EntryCodec.versionOf(before);
       long live = before == null || EntryCodec.isTombstone(before) ? 0 : latest;
       if (!precondition.allows(live)) {
@@ -123,7 +127,7 @@ public final class MvStoreConfigStore implements ConfigStore {
   @Override
   public Future<ConfigEntry> delete(ConfigKey key, Precondition precondition) {
     return write(() -> {
-      String before = current.get(key.value());
+      byte[] before = current.get(key.value());
       long latest = before == null ? 0 : EntryCodec.versionOf(before);
       long live = before == null || EntryCodec.isTombstone(before) ? 0 : latest;
       if (live == 0 && (precondition == Precondition.NONE || precondition == Precondition.ABSENT)) {
@@ -155,7 +159,7 @@ public final class MvStoreConfigStore implements ConfigStore {
         if (k.equals(after)) {
           continue;
         }
-        String stored = current.get(k);
+        byte[] stored = current.get(k);
         if (stored == null || EntryCodec.isTombstone(stored)) {
           continue;
         }
@@ -217,7 +221,7 @@ public final class MvStoreConfigStore implements ConfigStore {
 
   /** Applies an entry: it becomes the key's current state and a history item; history beyond the cap is pruned. */
   private void record(ConfigEntry entry) {
-    String encoded = EntryCodec.encode(entry);
+    byte[] encoded = EntryCodec.encode(entry);
     String k = entry.key().value();
     current.put(k, encoded);
     history.put(EntryCodec.historyKey(k, entry.version()), encoded);
