@@ -30,6 +30,11 @@ final class EntryCodec {
     return buffer.array();
   }
 
+  /** The head of an encoded entry: flag, version and time without the value. */
+  static byte[] head(byte[] encoded) {
+    return java.util.Arrays.copyOf(encoded, HEADER);
+  }
+
   static ConfigEntry decode(ConfigKey key, byte[] stored) {
     ByteBuffer buffer = ByteBuffer.wrap(stored);
     boolean tombstone = buffer.get() == 1;

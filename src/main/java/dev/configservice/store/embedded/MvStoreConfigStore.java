@@ -39,9 +39,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The durable embedded store: H2 MVStore files in a data directory.
  *
- * <p>All writes go through one writer thread that applies a batch of queued writes, commits and fsyncs
- * once, and only then acknowledges every write of the batch (group commit): a write is acknowledged only
- * after it is on disk, and a burst of concurrent writes costs one fsync instead of one each. Reads run on
+ * <p>All writes go through one writer thread that applies a batch of queued writes and commits it to the
+ * file; a syncer thread forces committed batches to disk and only then acknowledges them (group commit): a
+ * write is acknowledged only after it is on disk, a burst of concurrent writes shares one fsync, and the
+ * next batch is applied while the previous one is being forced. Reads run on
  * a small worker pool, never on an event loop, since a page may have to come from disk.
  */
 public final class MvStoreConfigStore implements ConfigStore {
@@ -49,6 +50,7 @@ public final class MvStoreConfigStore implements ConfigStore {
   private static final Logger LOG = LoggerFactory.getLogger(MvStoreConfigStore.class);
   private static final String FILE_NAME = "config.mv.db";
   private static final int MAX_BATCH = 512;
+  static final int KEYS_PER_PAGE = Integer.getInteger("configservice.mvstore.keysPerPage", 8);
   private static final long MAINTENANCE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   private final Vertx vertx;
@@ -60,7 +62,10 @@ public final class MvStoreConfigStore implements ConfigStore {
   private final WorkerExecutor readers;
   private final BlockingQueue<Write<?>> writes = new LinkedBlockingQueue<>();
   private final Thread writer;
+  private final BlockingQueue<List<Completion>> committed = new LinkedBlockingQueue<>();
+  private final Thread syncer;
   private volatile boolean closing;
+  private volatile boolean broken;
 
   private MvStoreConfigStore(Vertx vertx, MVStore store, int maxVersions, Clock clock) {
     this.vertx = vertx;
@@ -74,7 +79,10 @@ public final class MvStoreConfigStore implements ConfigStore {
     this.readers = vertx.createSharedWorkerExecutor("mvstore-reader", Math.max(2, Runtime.getRuntime().availableProcessors()));
     this.writer = new Thread(this::writeLoop, "mvstore-writer");
     this.writer.setDaemon(true);
+    this.syncer = new Thread(this::syncLoop, "mvstore-syncer");
+    this.syncer.setDaemon(true);
     this.writer.start();
+    this.syncer.start();
   }
 
   /** Opens (or creates) the store in {@code dataDir}, off the event loop. */
@@ -87,6 +95,9 @@ public final class MvStoreConfigStore implements ConfigStore {
       MVStore store = new MVStore.Builder()
           .fileName(dataDir.resolve(FILE_NAME).toString())
           .autoCommitDisabled()
+          // Small pages: a commit rewrites every page a batch touched, so fewer keys per page means less to
+          // serialize and write per acknowledged batch (JFR: page serialization dominated the writer thread).
+          .keysPerPage(KEYS_PER_PAGE)
           .open();
       return new MvStoreConfigStore(vertx, store, maxVersions, clock);
     }, false);
@@ -95,11 +106,11 @@ public final class MvStoreConfigStore implements ConfigStore {
   @Override
   public Future<Optional<ConfigEntry>> get(ConfigKey key) {
     return read(() -> {
-      byte[] stored = current.get(key.value());
-      if (stored == null || EntryCodec.isTombstone(stored)) {
+      byte[] head = current.get(key.value());
+      if (head == null || EntryCodec.isTombstone(head)) {
         return Optional.empty();
       }
-      return Optional.of(EntryCodec.decode(key, stored));
+      return Optional.of(liveVersion(key, head));
     });
   }
 
@@ -159,15 +170,15 @@ public final class MvStoreConfigStore implements ConfigStore {
         if (k.equals(after)) {
           continue;
         }
-        byte[] stored = current.get(k);
-        if (stored == null || EntryCodec.isTombstone(stored)) {
+        byte[] head = current.get(k);
+        if (head == null || EntryCodec.isTombstone(head)) {
           continue;
         }
         if (items.size() == limit) {
           more = true;
           break;
         }
-        items.add(EntryCodec.decode(new ConfigKey(k), stored));
+        items.add(liveVersion(new ConfigKey(k), head));
         last = k;
       }
       return new Page<>(items, more ? encodeCursor(prefix, last) : null);
@@ -197,6 +208,10 @@ public final class MvStoreConfigStore implements ConfigStore {
     if (closing || store.isClosed()) {
       return Future.failedFuture(new StoreUnavailableException("the embedded store is closed", Duration.ofSeconds(1)));
     }
+    if (broken) {
+      return Future.failedFuture(new StoreUnavailableException("the embedded store failed to force writes to disk; "
+          + "restart the service after checking the disk", Duration.ofSeconds(30)));
+    }
     return Future.succeededFuture();
   }
 
@@ -212,6 +227,7 @@ public final class MvStoreConfigStore implements ConfigStore {
     });
     return done.future().compose(v -> vertx.executeBlocking(() -> {
       writer.join(TimeUnit.SECONDS.toMillis(30));
+      syncer.join(TimeUnit.SECONDS.toMillis(30));
       store.close();
       readers.close();
       LOG.info("embedded store closed");
@@ -219,11 +235,23 @@ public final class MvStoreConfigStore implements ConfigStore {
     }, false));
   }
 
-  /** Applies an entry: it becomes the key's current state and a history item; history beyond the cap is pruned. */
+  /** The entry a head (version, flags, time; no value) points at: the value lives in the history map only. */
+  private ConfigEntry liveVersion(ConfigKey key, byte[] head) {
+    byte[] stored = history.get(EntryCodec.historyKey(key.value(), EntryCodec.versionOf(head)));
+    if (stored == null) {
+      throw new IllegalStateException("embedded store is inconsistent: no history item for the head of " + key);
+    }
+    return EntryCodec.decode(key, stored);
+  }
+
+  /**
+   * Applies an entry: a history item with the value, and a small head in the current map (the version, no value,
+   * so that a commit rewrites little of the current map). History beyond the cap is pruned.
+   */
   private void record(ConfigEntry entry) {
     byte[] encoded = EntryCodec.encode(entry);
     String k = entry.key().value();
-    current.put(k, encoded);
+    current.put(k, EntryCodec.head(encoded));
     history.put(EntryCodec.historyKey(k, entry.version()), encoded);
     long oldestKept = entry.version() - maxVersions + 1;
     if (oldestKept > 1) {
@@ -245,6 +273,9 @@ public final class MvStoreConfigStore implements ConfigStore {
   }
 
   private <T> Future<T> write(Supplier<T> mutation) {
+    if (broken) {
+      return ping().mapEmpty();
+    }
     if (closing) {
       return Future.failedFuture(new StoreUnavailableException("the embedded store is shutting down", Duration.ofSeconds(1)));
     }
@@ -269,10 +300,11 @@ public final class MvStoreConfigStore implements ConfigStore {
         }
         batch.add(first);
         writes.drainTo(batch, MAX_BATCH - 1);
-        boolean stop = applyBatch(batch);
+        List<Completion> done = applyBatch(batch);
         batch.clear();
-        if (stop) {
-          return;
+        committed.add(done);
+        if (done.stream().anyMatch(c -> c.write().promise == null)) {
+          return; // close requested: the syncer finishes what is queued, then acknowledges the close
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -281,16 +313,17 @@ public final class MvStoreConfigStore implements ConfigStore {
     }
   }
 
-  /** Applies, commits and fsyncs one batch, then answers each write. Returns true when a close was requested. */
-  private boolean applyBatch(List<Write<?>> batch) {
+  /**
+   * Applies and commits one batch (written to the file, not yet forced to disk) and returns what each write
+   * answers. The syncer acknowledges them after the next fsync, while this thread goes on with the next batch.
+   */
+  private List<Completion> applyBatch(List<Write<?>> batch) {
     Object[] results = new Object[batch.size()];
     RuntimeException[] failures = new RuntimeException[batch.size()];
-    boolean stop = false;
     boolean changed = false;
     for (int i = 0; i < batch.size(); i++) {
       Write<?> w = batch.get(i);
       if (w.promise == null) {
-        stop = true;
         continue;
       }
       try {
@@ -303,7 +336,6 @@ public final class MvStoreConfigStore implements ConfigStore {
     if (changed) {
       try {
         store.commit();
-        store.sync();
       } catch (RuntimeException e) {
         LOG.error("commit of {} writes to the embedded store failed; rolling them back", batch.size(), e);
         safeRollback();
@@ -316,10 +348,49 @@ public final class MvStoreConfigStore implements ConfigStore {
         }
       }
     }
+    List<Completion> done = new ArrayList<>(batch.size());
     for (int i = 0; i < batch.size(); i++) {
-      batch.get(i).finish(results[i], failures[i]);
+      done.add(new Completion(batch.get(i), results[i], failures[i]));
     }
-    return stop;
+    return done;
+  }
+
+  /**
+   * Forces committed batches to disk and only then acknowledges them, in commit order. One fsync covers every
+   * batch committed before it started, and it overlaps with the writer committing the next batch.
+   */
+  private void syncLoop() {
+    List<List<Completion>> pending = new ArrayList<>();
+    while (true) {
+      try {
+        pending.add(committed.take());
+        committed.drainTo(pending);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      RuntimeException syncFailure = null;
+      try {
+        store.sync();
+      } catch (RuntimeException e) {
+        // The data may or may not be on disk, and later batches build on it: stop taking writes.
+        LOG.error("fsync of the embedded store failed; refusing further writes", e);
+        broken = true;
+        syncFailure = new StoreUnavailableException("the embedded store could not force its file to disk",
+            Duration.ofSeconds(30), e);
+      }
+      boolean stop = false;
+      for (List<Completion> batch : pending) {
+        for (Completion c : batch) {
+          stop |= c.write().promise == null;
+          c.write().finish(c.result(), c.failure() != null ? c.failure() : syncFailure);
+        }
+      }
+      pending.clear();
+      if (stop) {
+        return;
+      }
+    }
   }
 
   private void safeRollback() {
@@ -374,6 +445,10 @@ public final class MvStoreConfigStore implements ConfigStore {
     } catch (NumberFormatException e) {
       throw new InvalidCursorException("cursor is not one this service made");
     }
+  }
+
+  /** What one write answers once its batch is on disk. */
+  private record Completion(Write<?> write, Object result, RuntimeException failure) {
   }
 
   /** A queued write; finished on the caller's context so callbacks run where the caller expects them. */
