@@ -86,6 +86,10 @@ if [[ "$HARD" != "unlimited" && "$HARD" -lt "$WANT" ]]; then WANT=$HARD; fi
 ulimit -n "$WANT" 2>/dev/null || log "could not raise ulimit -n to $WANT"
 NOFILE=$(ulimit -n)
 log "open-file limit: $NOFILE (hard $HARD)"
+MAXC=$(tr ' ' '\n' <<<"$CONNS" | sort -n | tail -1)
+if [[ "$NOFILE" != "unlimited" && "$MAXC" =~ ^[0-9]+$ && "$NOFILE" -lt $((MAXC + 100)) ]]; then
+  log "WARNING: $MAXC connections need more than $NOFILE descriptors: raise the hard limit (ulimit -Hn, limits.conf) or lower --conns"
+fi
 
 mkdir -p "$WORK"
 command -v wrk >/dev/null || { [[ "$MODE" == overload ]] || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }; }
