@@ -121,7 +121,8 @@ public final class ConfigServiceApp {
           d.apiCallTimeout(), d.apiCallAttemptTimeout(), config.maxVersions());
       return DynamoDbConfigStore.start(vertx, settings, clock, registry);
     }
-    return MvStoreConfigStore.open(vertx, config.dataDir(), config.maxVersions(), clock);
+    return MvStoreConfigStore.open(vertx, config.dataDir(), config.maxVersions(), clock,
+        config.durability() == ServiceConfig.Durability.FSYNC);
   }
 
   private static Buffer openApiDocument() {

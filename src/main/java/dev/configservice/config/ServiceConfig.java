@@ -13,6 +13,7 @@ public record ServiceConfig(
     int port,
     StoreKind store,
     Path dataDir,
+    Durability durability,
     int maxValueBytes,
     int maxVersions,
     long cacheMaxEntries,
@@ -31,6 +32,9 @@ public record ServiceConfig(
 
   public enum LogFormat { TEXT, JSON }
 
+  /** When the embedded store acknowledges a write: after fsync, or once the OS has the write (process crash safe). */
+  public enum Durability { FSYNC, PROCESS }
+
   /** Settings of the DynamoDB store; used only when {@code store} is DYNAMODB. */
   public record DynamoDb(String table, String region, URI endpoint, boolean createTable,
                          Duration apiCallTimeout, Duration apiCallAttemptTimeout) {
@@ -47,7 +51,7 @@ public record ServiceConfig(
 
   /** The same settings with another port (tests and tools start on port 0). */
   public ServiceConfig withPort(int newPort) {
-    return new ServiceConfig(host, newPort, store, dataDir, maxValueBytes, maxVersions, cacheMaxEntries, cacheTtl,
+    return new ServiceConfig(host, newPort, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries, cacheTtl,
         maxInFlight, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat, logLevel, dynamoDb,
         cloudWatch);
   }

@@ -29,6 +29,8 @@ public final class SettingsParser {
     add("PORT", "8080", "HTTP port (0 = any free port)");
     add("STORE", "embedded", "embedded (H2 MVStore files in DATA_DIR) or dynamodb");
     add("DATA_DIR", "./data", "directory of the embedded store");
+    add("DURABILITY", "fsync", "embedded store: fsync (a write is acknowledged once forced to disk) or process "
+        + "(once the OS has it: survives a crash of the process, not of the machine)");
     add("MAX_VALUE_BYTES", "65536", "largest value, serialized as compact JSON");
     add("MAX_VERSIONS", "100", "versions kept per key (history is pruned beyond)");
     add("CACHE_MAX_ENTRIES", "200000", "keys held in the in-memory read cache (0 disables it)");
@@ -135,6 +137,8 @@ public final class SettingsParser {
     String host = get("HOST", SettingsParser::host, "an IP address or host name");
     Integer port = get("PORT", s -> range(Integer.parseInt(s), 0, 65535), "a port number from 0 to 65535");
     Path dataDir = get("DATA_DIR", Path::of, "a directory path");
+    ServiceConfig.Durability durability = get("DURABILITY",
+        v -> ServiceConfig.Durability.valueOf(v.toUpperCase(Locale.ROOT)), "fsync or process");
     Integer maxValueBytes = get("MAX_VALUE_BYTES", s -> range(Integer.parseInt(s), 1, 16 * 1024 * 1024),
         "bytes from 1 to 16777216");
     Integer maxVersions = get("MAX_VERSIONS", s -> range(Integer.parseInt(s), 1, 100_000), "a whole number from 1 to 100000");
@@ -167,7 +171,7 @@ public final class SettingsParser {
       storeTimeout = store == ServiceConfig.StoreKind.DYNAMODB
           ? dynamoDb.apiCallTimeout().multipliedBy(2).plusSeconds(1) : Duration.ofSeconds(5);
     }
-    return new ServiceConfig(host, port, store, dataDir, maxValueBytes, maxVersions, cacheMaxEntries, cacheTtl,
+    return new ServiceConfig(host, port, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries, cacheTtl,
         maxInFlight, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat, logLevel, dynamoDb,
         cloudWatch);
   }

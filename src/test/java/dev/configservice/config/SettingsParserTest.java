@@ -20,6 +20,7 @@ class SettingsParserTest {
     assertThat(c.port()).isEqualTo(8080);
     assertThat(c.store()).isEqualTo(ServiceConfig.StoreKind.EMBEDDED);
     assertThat(c.dataDir()).isEqualTo(Path.of("./data"));
+    assertThat(c.durability()).isEqualTo(ServiceConfig.Durability.FSYNC);
     assertThat(c.maxValueBytes()).isEqualTo(65536);
     assertThat(c.maxVersions()).isEqualTo(100);
     assertThat(c.cacheTtl()).isEqualTo(Duration.ZERO);
@@ -35,7 +36,9 @@ class SettingsParserTest {
     ServiceConfig c = SettingsParser.parse(
         Map.of("PORT", "9000", "STORE", "DynamoDB", "DYNAMODB_ENDPOINT", "http://127.0.0.1:8000", "CREATE_TABLE", "yes",
             "CACHE_TTL", "250ms", "LOG_FORMAT", "json", "LOG_LEVEL", "debug", "UNRELATED_VARIABLE", "ignored"),
-        new String[] {"--port=9100", "--data-dir", "/tmp/x", "--max-versions=7", "--shutdown-timeout=PT3S"});
+        new String[] {"--port=9100", "--data-dir", "/tmp/x", "--max-versions=7", "--shutdown-timeout=PT3S",
+            "--durability=process"});
+    assertThat(c.durability()).isEqualTo(ServiceConfig.Durability.PROCESS);
     assertThat(c.port()).isEqualTo(9100);
     assertThat(c.store()).isEqualTo(ServiceConfig.StoreKind.DYNAMODB);
     assertThat(c.dataDir()).isEqualTo(Path.of("/tmp/x"));

@@ -30,9 +30,18 @@ class DurabilityTest {
 
   @Test
   void acknowledgedWritesSurviveSigkill() throws Exception {
+    acknowledgedWritesSurviveSigkill(Map.of());
+  }
+
+  @Test
+  void acknowledgedWritesSurviveSigkillWithProcessDurability() throws Exception {
+    acknowledgedWritesSurviveSigkill(Map.of("DURABILITY", "process"));
+  }
+
+  private void acknowledgedWritesSurviveSigkill(Map<String, String> settings) throws Exception {
     int port = ForkedService.freePort();
     Map<String, Long> acknowledged = new ConcurrentHashMap<>();
-    try (ForkedService first = ForkedService.start(dataDir, port, Map.of(), logs.resolve("first.log"))) {
+    try (ForkedService first = ForkedService.start(dataDir, port, settings, logs.resolve("first.log"))) {
       List<CompletableFuture<HttpResponse<String>>> writes = new ArrayList<>();
       for (int i = 0; i < 300; i++) {
         String key = "durable/k" + (i % 100);

@@ -66,8 +66,10 @@ public final class MvStoreConfigStore implements ConfigStore {
   private final Thread syncer;
   private volatile boolean closing;
   private volatile boolean broken;
+  private final boolean fsync;
 
-  private MvStoreConfigStore(Vertx vertx, MVStore store, int maxVersions, Clock clock) {
+  private MvStoreConfigStore(Vertx vertx, MVStore store, int maxVersions, Clock clock, boolean fsync) {
+    this.fsync = fsync;
     this.vertx = vertx;
     this.store = store;
     this.current = store.openMap("current", new MVMap.Builder<String, byte[]>()
@@ -87,6 +89,15 @@ public final class MvStoreConfigStore implements ConfigStore {
 
   /** Opens (or creates) the store in {@code dataDir}, off the event loop. */
   public static Future<MvStoreConfigStore> open(Vertx vertx, Path dataDir, int maxVersions, Clock clock) {
+    return open(vertx, dataDir, maxVersions, clock, true);
+  }
+
+  /**
+   * Opens the store; with {@code fsync} false a write is acknowledged once the file write reaches the operating
+   * system (it survives a crash or kill -9 of this process, not a crash of the machine).
+   */
+  public static Future<MvStoreConfigStore> open(Vertx vertx, Path dataDir, int maxVersions, Clock clock,
+                                                boolean fsync) {
     if (maxVersions < 1) {
       return Future.failedFuture(new IllegalArgumentException("maxVersions must be >= 1"));
     }
@@ -99,7 +110,7 @@ public final class MvStoreConfigStore implements ConfigStore {
           // serialize and write per acknowledged batch (JFR: page serialization dominated the writer thread).
           .keysPerPage(KEYS_PER_PAGE)
           .open();
-      return new MvStoreConfigStore(vertx, store, maxVersions, clock);
+      return new MvStoreConfigStore(vertx, store, maxVersions, clock, fsync);
     }, false);
   }
 
@@ -371,7 +382,9 @@ public final class MvStoreConfigStore implements ConfigStore {
       }
       RuntimeException syncFailure = null;
       try {
-        store.sync();
+        if (fsync) {
+          store.sync();
+        }
       } catch (RuntimeException e) {
         // The data may or may not be on disk, and later batches build on it: stop taking writes.
         LOG.error("fsync of the embedded store failed; refusing further writes", e);
