@@ -73,6 +73,7 @@ public final class ConfigServiceApp {
             .setMetricsOptions(new MicrometerMetricsOptions()
                 .setEnabled(true)
                 .setJvmMetricsEnabled(true)
+                .setMeterCacheEnabled(true)
                 .addLabels(Label.HTTP_ROUTE, Label.EB_ADDRESS)))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
@@ -82,7 +83,8 @@ public final class ConfigServiceApp {
     return openStore(vertx, config, clock, registry)
         .map(raw -> (ConfigStore) new InstrumentedConfigStore(raw, config.storeTimeout(), registry))
         .compose(store -> {
-          ConfigCache cache = new ConfigCache(config.cacheMaxEntries(), config.cacheTtl(), EntryJson::entryBytes, registry);
+          ConfigCache cache = new ConfigCache(config.cacheMaxEntries(), config.cacheTtl(), EntryJson::entryBytes,
+              EntryJson::etag, registry);
           Readiness readiness = new Readiness(vertx, store, config.readyInterval(), registry);
           readiness.start();
           HttpDependencies deps = HttpDependencies.create(config, store, cache, readiness, registry, openApiDocument());

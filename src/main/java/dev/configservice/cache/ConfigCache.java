@@ -20,6 +20,7 @@ public final class ConfigCache {
 
   private final Cache<String, CachedEntry> entries;
   private final Function<ConfigEntry, byte[]> render;
+  private final java.util.function.LongFunction<String> etagOf;
   private final long ttlNanos;
   private final Counter hits;
   private final Counter misses;
@@ -30,6 +31,13 @@ public final class ConfigCache {
    * @param render the body a GET of a live entry answers with
    */
   public ConfigCache(long maxEntries, Duration ttl, Function<ConfigEntry, byte[]> render, MeterRegistry registry) {
+    this(maxEntries, ttl, render, version -> "\"" + version + "\"", registry);
+  }
+
+  /** As above, with the entity tag of a version made by {@code etagOf}. */
+  public ConfigCache(long maxEntries, Duration ttl, Function<ConfigEntry, byte[]> render,
+                     java.util.function.LongFunction<String> etagOf, MeterRegistry registry) {
+    this.etagOf = etagOf;
     // Maintenance (eviction) runs on the writing thread: bounded at once, and no extra thread pool.
     this.entries = Caffeine.newBuilder().maximumSize(maxEntries).executor(Runnable::run).build();
     this.render = render;
@@ -86,14 +94,14 @@ public final class ConfigCache {
 
   private void offer(String key, long version, byte[] body) {
     long now = System.nanoTime();
-    CachedEntry fresh = new CachedEntry(version, body, now);
+    CachedEntry fresh = new CachedEntry(version, body, etagOf.apply(version), now);
     entries.asMap().merge(key, fresh, (old, candidate) -> {
       if (candidate.version() > old.version()) {
         return candidate;
       }
       if (candidate.version() == old.version()) {
         // Same version: refresh the age (a store read confirmed it) but keep what we have.
-        return new CachedEntry(old.version(), old.body(), now);
+        return new CachedEntry(old.version(), old.body(), old.etag(), now);
       }
       return old;
     });

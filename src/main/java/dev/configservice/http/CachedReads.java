@@ -48,8 +48,7 @@ final class CachedReads {
 
   /** The answer to a GET of a live cached entry: 304 when If-None-Match names it, else 200 with the body. */
   static void answer(HttpServerRequest request, HttpServerResponse response, CachedEntry cached) {
-    String etag = EntryJson.etag(cached.version());
-    response.headers().add(HttpHeaders.ETAG, etag).add(HttpHeaders.CACHE_CONTROL, NO_CACHE);
+    response.headers().add(HttpHeaders.ETAG, cached.etag()).add(HttpHeaders.CACHE_CONTROL, NO_CACHE);
     if (Conditions.notModified(request.getHeader(HttpHeaders.IF_NONE_MATCH), cached.version())) {
       response.setStatusCode(304).end();
       return;
