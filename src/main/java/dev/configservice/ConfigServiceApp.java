@@ -66,6 +66,7 @@ public final class ConfigServiceApp {
   /** Starts the service; the future completes once it listens. */
   public static Future<ConfigServiceApp> start(ServiceConfig config) {
     long started = System.nanoTime();
+    Buffer openApi = openApiDocument(); // read here, on the caller's thread, not on an event loop
     PrometheusMeterRegistry registry = Metrics.createRegistry();
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions()
@@ -87,7 +88,7 @@ public final class ConfigServiceApp {
               EntryJson::etag, registry);
           Readiness readiness = new Readiness(vertx, store, config.readyInterval(), registry);
           readiness.start();
-          HttpDependencies deps = HttpDependencies.create(config, store, cache, readiness, registry, openApiDocument());
+          HttpDependencies deps = HttpDependencies.create(config, store, cache, readiness, registry, openApi);
           return vertx.deployVerticle(() -> new CacheVerticle(cache), new DeploymentOptions())
               .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(deps),
                   new DeploymentOptions().setInstances(config.httpInstances())))
