@@ -99,7 +99,12 @@ public final class ConfigServiceApp {
                   publisher = new CloudWatchEmfPublisher(registry, config.cloudWatch().namespace(),
                       config.cloudWatch().serviceName(), System.out, clock);
                   CloudWatchEmfPublisher p = publisher;
-                  timer = vertx.setPeriodic(config.cloudWatch().interval().toMillis(), t -> p.publish());
+                  // stdout may block when its reader is slow: publish off the event loop
+                  timer = vertx.setPeriodic(config.cloudWatch().interval().toMillis(),
+                      t -> vertx.executeBlocking(() -> {
+                        p.publish();
+                        return null;
+                      }, false));
                 }
                 ConfigServiceApp app = new ConfigServiceApp(config, vertx, store, readiness, deps, httpId, publisher, timer);
                 LOG.info("config service listening on {}:{} with the {} store, {} HTTP verticles, started in {} ms",
