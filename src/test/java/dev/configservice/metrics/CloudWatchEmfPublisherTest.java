@@ -101,6 +101,29 @@ class CloudWatchEmfPublisherTest {
   }
 
   @Test
+  void theServicePrintsRecordsEveryIntervalWhenEnabled() throws Exception {
+    PrintStream original = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try (RunningService service = RunningService.start(Map.of("DATA_DIR", Files.createTempDirectory("emf-on").toString(),
+        "CLOUDWATCH_METRICS", "true", "METRICS_INTERVAL", "200ms", "SERVICE_NAME", "emf-test"))) {
+      service.post("emf/on", 1);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!captured.toString(StandardCharsets.UTF_8).contains("\"_aws\"") && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+    } finally {
+      System.setOut(original);
+    }
+    String record = captured.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("\"_aws\"")).findFirst()
+        .orElseThrow(() -> new AssertionError("no EMF record printed"));
+    JsonObject json = new JsonObject(record);
+    assertThat(json.getString("Service")).isEqualTo("emf-test");
+    assertThat(json.getJsonObject("_aws").getJsonArray("CloudWatchMetrics").getJsonObject(0).getString("Namespace"))
+        .isEqualTo("ConfigService");
+  }
+
+  @Test
   void percentilesComeFromTheIntervalsBuckets() {
     double[] none = new double[Metrics.BUCKETS_MS.length + 1];
     assertThat(CloudWatchEmfPublisher.percentileMillis(none, 0.99)).isZero();
