@@ -22,7 +22,8 @@ if [ "${FORCE:-0}" != 1 ] && ctr image inspect "$IMAGE" >/dev/null 2>&1; then
 fi
 if [ "$(id -u)" != 0 ]; then echo "base-image: debootstrap needs root" >&2; exit 2; fi
 if ! command -v debootstrap >/dev/null 2>&1; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null; }
 fi
 
 start=$(date +%s)
