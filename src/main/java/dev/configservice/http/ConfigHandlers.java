@@ -15,7 +15,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -102,28 +101,28 @@ final class ConfigHandlers {
 
   /** POST /config with {"key": K, "value": V}: the seed's write. */
   void post(RoutingContext ctx) {
-    JsonObject body = bodies.object(ctx.body().buffer(), POST_FIELDS);
-    ConfigKey key = bodies.key(body);
-    String value = bodies.value(body);
+    RequestBodies.Fields body = bodies.object(ctx.body().buffer(), POST_FIELDS);
+    ConfigKey key = body.key();
+    String value = body.value();
     write(ctx, key, value, Conditions.forWrite(ctx.request()));
   }
 
   /** PUT /config/{key} with {"value": V}. */
   void put(RoutingContext ctx) {
     ConfigKey key = RequestBodies.key(keyFromPath(ctx.request()));
-    JsonObject body = bodies.object(ctx.body().buffer(), PUT_FIELDS);
-    if (body.containsKey("key") && !key.value().equals(body.getValue("key"))) {
+    RequestBodies.Fields body = bodies.object(ctx.body().buffer(), PUT_FIELDS);
+    if (body.has("key") && !key.value().equals(body.string("key"))) {
       throw new BadRequestException("field 'key' does not match the key in the path; leave it out or make them equal");
     }
-    String value = bodies.value(body);
+    String value = body.value();
     write(ctx, key, value, Conditions.forWrite(ctx.request()));
   }
 
   /** POST /rollback with {"key": K, "version": N}: writes version N's value as a new version. */
   void rollback(RoutingContext ctx) {
-    JsonObject body = bodies.object(ctx.body().buffer(), ROLLBACK_FIELDS);
-    ConfigKey key = bodies.key(body);
-    long version = bodies.version(body);
+    RequestBodies.Fields body = bodies.object(ctx.body().buffer(), ROLLBACK_FIELDS);
+    ConfigKey key = body.key();
+    long version = body.version();
     Precondition precondition = Conditions.forWrite(ctx.request());
     store.getVersion(key, version).onComplete(ar -> {
       if (ar.failed()) {

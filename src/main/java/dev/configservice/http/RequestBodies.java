@@ -1,15 +1,30 @@
 package dev.configservice.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.configservice.domain.ConfigKey;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
-import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 
-/** Turns request bodies into validated values, or a {@link BadRequestException} that says what is wrong. */
+/**
+ * Turns request bodies into validated fields, or a {@link BadRequestException} that says what is wrong.
+ *
+ * <p>Bodies are read with a streaming parser, and the value is copied token by token to compact JSON: numbers
+ * keep the exact text the client sent ({@code 1.50}, {@code 1e400}, 40-digit decimals), where a parse into doubles
+ * would round them or turn them into strings.
+ */
 final class RequestBodies {
+
+  private static final JsonFactory JSON = JsonFactory.builder().build();
 
   private final int maxValueBytes;
 
@@ -17,37 +32,72 @@ final class RequestBodies {
     this.maxValueBytes = maxValueBytes;
   }
 
-  /** A JSON object body whose fields are all among {@code allowed}. */
-  JsonObject object(Buffer body, Set<String> allowed) {
+  /** The fields of a JSON object body, all among {@code allowed}, each as compact JSON text. */
+  Fields object(Buffer body, Set<String> allowed) {
     if (body == null || body.length() == 0) {
       throw new BadRequestException("the request body is empty; send a JSON object");
     }
-    Object parsed;
-    try {
-      parsed = Json.decodeValue(body);
-    } catch (DecodeException e) {
-      throw new BadRequestException("the request body is not valid JSON: " + firstLine(e.getMessage()));
-    }
-    if (!(parsed instanceof JsonObject json)) {
-      throw new BadRequestException("the request body must be a JSON object");
-    }
-    for (String field : json.fieldNames()) {
-      if (!allowed.contains(field)) {
-        throw new BadRequestException("unknown field '" + field + "'; allowed fields are " + allowed);
+    Map<String, String> fields = new HashMap<>();
+    try (JsonParser parser = JSON.createParser(body.getBytes())) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new BadRequestException("the request body must be a JSON object");
       }
+      JsonToken token;
+      while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        if (!allowed.contains(name)) {
+          throw new BadRequestException("unknown field '" + name + "'; allowed fields are " + allowed);
+        }
+        parser.nextToken();
+        if (fields.put(name, compact(parser)) != null) {
+          throw new BadRequestException("field '" + name + "' appears more than once");
+        }
+      }
+      if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
+        throw new BadRequestException("the request body must be one JSON object");
+      }
+    } catch (JsonProcessingException e) {
+      throw new BadRequestException("the request body is not valid JSON: " + firstLine(e.getOriginalMessage()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    return json;
+    return new Fields(fields);
   }
 
-  ConfigKey key(JsonObject body) {
-    Object key = body.getValue("key");
-    if (key == null) {
-      throw new BadRequestException("field 'key' is required");
+  /** Copies the value at the parser's current token as compact JSON, numbers exactly as written. */
+  private static String compact(JsonParser parser) throws IOException {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator generator = JSON.createGenerator(out)) {
+      copy(parser, generator);
     }
-    if (!(key instanceof String s)) {
-      throw new BadRequestException("field 'key' must be a string");
+    return out.toString();
+  }
+
+  private static void copy(JsonParser parser, JsonGenerator generator) throws IOException {
+    switch (parser.currentToken()) {
+      case START_OBJECT -> {
+        generator.writeStartObject();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          generator.writeFieldName(parser.currentName());
+          parser.nextToken();
+          copy(parser, generator);
+        }
+        generator.writeEndObject();
+      }
+      case START_ARRAY -> {
+        generator.writeStartArray();
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+          copy(parser, generator);
+        }
+        generator.writeEndArray();
+      }
+      case VALUE_STRING -> generator.writeString(parser.getText());
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> generator.writeNumber(parser.getText());
+      case VALUE_TRUE -> generator.writeBoolean(true);
+      case VALUE_FALSE -> generator.writeBoolean(false);
+      case VALUE_NULL -> generator.writeNull();
+      default -> throw new BadRequestException("unexpected JSON token " + parser.currentToken());
     }
-    return key(s);
   }
 
   static ConfigKey key(String raw) {
@@ -58,40 +108,79 @@ final class RequestBodies {
     return new ConfigKey(raw);
   }
 
-  /** The value field as compact JSON text, within the size limit. */
-  String value(JsonObject body) {
-    if (!body.containsKey("value")) {
-      throw new BadRequestException("field 'value' is required");
-    }
-    Object value = body.getValue("value");
-    if (value == null) {
-      throw new BadRequestException("field 'value' must not be null; to remove a key, DELETE it");
-    }
-    String json = Json.encode(value);
-    int bytes = json.length() <= maxValueBytes / 3 ? json.length() : json.getBytes(StandardCharsets.UTF_8).length;
-    if (bytes > maxValueBytes) {
-      throw new BadRequestException(413, "value-too-large", "Value too large",
-          "the value is " + bytes + " bytes as compact JSON; the limit is " + maxValueBytes);
-    }
-    return json;
-  }
-
-  long version(JsonObject body) {
-    Object v = body.getValue("version");
-    if (v == null) {
-      throw new BadRequestException("field 'version' is required");
-    }
-    if (!(v instanceof Integer || v instanceof Long) || ((Number) v).longValue() < 1) {
-      throw new BadRequestException("field 'version' must be a whole number >= 1");
-    }
-    return ((Number) v).longValue();
-  }
-
   private static String firstLine(String message) {
     if (message == null) {
       return "unreadable";
     }
     int nl = message.indexOf('\n');
     return nl < 0 ? message : message.substring(0, nl);
+  }
+
+  /** The fields of a request body, as compact JSON text each. */
+  final class Fields {
+
+    private final Map<String, String> json;
+
+    private Fields(Map<String, String> json) {
+      this.json = json;
+    }
+
+    boolean has(String name) {
+      return json.containsKey(name);
+    }
+
+    /** The string field {@code name} (required). */
+    String string(String name) {
+      String raw = required(name);
+      if (raw.isEmpty() || raw.charAt(0) != '"') {
+        throw new BadRequestException("field '" + name + "' must be a string");
+      }
+      try (JsonParser parser = JSON.createParser(raw)) {
+        parser.nextToken();
+        return parser.getText();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    ConfigKey key() {
+      return RequestBodies.key(string("key"));
+    }
+
+    /** The value field as compact JSON text, within the size limit. */
+    String value() {
+      String value = required("value");
+      if (value.equals("null")) {
+        throw new BadRequestException("field 'value' must not be null; to remove a key, DELETE it");
+      }
+      int bytes = value.length() <= maxValueBytes / 3 ? value.length() : value.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > maxValueBytes) {
+        throw new BadRequestException(413, "value-too-large", "Value too large",
+            "the value is " + bytes + " bytes as compact JSON; the limit is " + maxValueBytes);
+      }
+      return value;
+    }
+
+    /** A version number field: a whole number >= 1. */
+    long version() {
+      String raw = required("version");
+      try {
+        long v = Long.parseLong(raw);
+        if (v >= 1) {
+          return v;
+        }
+      } catch (NumberFormatException e) {
+        // answered below
+      }
+      throw new BadRequestException("field 'version' must be a whole number >= 1");
+    }
+
+    private String required(String name) {
+      String raw = json.get(name);
+      if (raw == null) {
+        throw new BadRequestException("field '" + name + "' is required");
+      }
+      return raw;
+    }
   }
 }

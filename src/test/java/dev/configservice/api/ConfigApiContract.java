@@ -112,6 +112,15 @@ public abstract class ConfigApiContract {
     assertThat(service.get(p + "v").bodyAsJsonObject().getValue("value")).isEqualTo(expected);
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"1.50", "1e400", "-0", "0.1000000000000000055511151231257827", "12345678901234567890123",
+      "[1.0,2E-3]", "{\"b\":1.10,\"a\":null}"})
+  void numbersAreKeptExactlyAsSent(String json) throws Exception {
+    service.sendJson(service.client.post("/config"), "{ \"key\" : \"" + p + "n\",  \"value\" :  " + json + " }");
+    String body = service.get(p + "n").bodyAsString();
+    assertThat(body).contains("\"value\":" + json + ",");
+  }
+
   @Test
   void getOfAnAbsentKeyIs404() throws Exception {
     assertProblem(service.get(p + "absent"), 404);
@@ -407,7 +416,9 @@ public abstract class ConfigApiContract {
 
   @ParameterizedTest
   @ValueSource(strings = {"{not json", "[1,2]", "\"just a string\"", "{}", "{\"key\":\"K\"}", "{\"value\":1}",
-      "{\"key\":5,\"value\":1}", "{\"key\":\"K\",\"value\":null}", "{\"key\":\"K\",\"value\":1,\"extra\":true}", ""})
+      "{\"key\":5,\"value\":1}", "{\"key\":\"K\",\"value\":null}", "{\"key\":\"K\",\"value\":1,\"extra\":true}", "",
+      "{\"key\":\"K\",\"value\":1,\"value\":2}", "{\"key\":\"K\",\"value\":1} trailing", "{\"key\":\"K\",\"value\":1}{}",
+      "{\"key\":\"K\",\"value\":[1,}", "{\"key\":\"K\",\"value\":NaN}"})
   void malformedWritesAre400AndChangeNothing(String body) throws Exception {
     HttpResponse<Buffer> response = service.sendJson(service.client.post("/config"), body.replace("K", p + "k"));
     assertProblem(response, 400);
