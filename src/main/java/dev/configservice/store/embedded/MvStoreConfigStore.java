@@ -50,7 +50,6 @@ public final class MvStoreConfigStore implements ConfigStore {
   private static final Logger LOG = LoggerFactory.getLogger(MvStoreConfigStore.class);
   private static final String FILE_NAME = "config.mv.db";
   private static final int MAX_BATCH = 512;
-  static final int KEYS_PER_PAGE = Integer.getInteger("configservice.mvstore.keysPerPage", 8);
   private static final long MAINTENANCE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   private final Vertx vertx;
@@ -106,9 +105,6 @@ public final class MvStoreConfigStore implements ConfigStore {
       MVStore store = new MVStore.Builder()
           .fileName(dataDir.resolve(FILE_NAME).toString())
           .autoCommitDisabled()
-          // Small pages: a commit rewrites every page a batch touched, so fewer keys per page means less to
-          // serialize and write per acknowledged batch (JFR: page serialization dominated the writer thread).
-          .keysPerPage(KEYS_PER_PAGE)
           .open();
       return new MvStoreConfigStore(vertx, store, maxVersions, clock, fsync);
     }, false);
