@@ -15,6 +15,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +24,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -37,53 +41,74 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The durable embedded store: H2 MVStore files in a data directory.
+ * The durable embedded store: H2 MVStore files in a data directory, behind a write-ahead log.
  *
- * <p>All writes go through one writer thread that applies a batch of queued writes and commits it to the
- * file; a syncer thread forces committed batches to disk and only then acknowledges them (group commit): a
- * write is acknowledged only after it is on disk, a burst of concurrent writes shares one fsync, and the
- * next batch is applied while the previous one is being forced. Reads run on
- * a small worker pool, never on an event loop, since a page may have to come from disk.
+ * <p>All writes go through one writer thread that applies a batch of queued writes to the in-memory maps and
+ * appends their records to the log ({@link WriteAheadLog}); a syncer thread forces the log and only then
+ * acknowledges them (group commit): a write is acknowledged only after it is on disk, a burst of concurrent
+ * writes shares one fsync of a few hundred bytes each, and the next batch is applied while the previous one is
+ * being forced. A checkpointer thread commits the MVStore to its file in the background (when a log segment
+ * fills, or every checkpoint interval) and then recycles the log segments the commit covers, so the costly page
+ * serialization of a commit is paid once per checkpoint instead of once per write. On start the log is replayed
+ * over the last checkpoint. Reads run on a small worker pool, never on an event loop, since a page may have to
+ * come from disk.
  */
 public final class MvStoreConfigStore implements ConfigStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(MvStoreConfigStore.class);
   private static final String FILE_NAME = "config.mv.db";
+  private static final String LOG_DIR = "wal";
+  private static final String WAL_FROM = "walFrom";
   private static final int MAX_BATCH = 512;
-  private static final long MAINTENANCE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
+  static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(30);
 
   private final Vertx vertx;
   private final MVStore store;
   private final MVMap<String, byte[]> current;
   private final MVMap<String, byte[]> history;
+  private final MVMap<String, Long> meta;
   private final int maxVersions;
   private final Clock clock;
+  private final boolean fsync;
+  private final long checkpointIntervalNanos;
   private final WorkerExecutor readers;
   private final BlockingQueue<Write<?>> writes = new LinkedBlockingQueue<>();
+  private final BlockingQueue<Batch> committed = new LinkedBlockingQueue<>();
+  private final BlockingQueue<Checkpoint> checkpoints = new LinkedBlockingQueue<>();
+  private final Promise<Void> closed = Promise.promise();
   private final Thread writer;
-  private final BlockingQueue<List<Completion>> committed = new LinkedBlockingQueue<>();
   private final Thread syncer;
+  private final Thread checkpointer;
+  private WriteAheadLog log;
+  // Writer-thread state.
+  private ByteBuffer logBatch = ByteBuffer.allocate(256 * 1024);
+  private long batchSeq;
+  private long checkpointedSeq;
+  private long lastCheckpoint = System.nanoTime();
+  private volatile long syncedSeq;
   private volatile boolean closing;
   private volatile boolean broken;
-  private final boolean fsync;
 
-  private MvStoreConfigStore(Vertx vertx, MVStore store, int maxVersions, Clock clock, boolean fsync) {
-    this.fsync = fsync;
+  private MvStoreConfigStore(Vertx vertx, MVStore store, int maxVersions, Clock clock, boolean fsync,
+                             Duration checkpointInterval) {
     this.vertx = vertx;
     this.store = store;
     this.current = store.openMap("current", new MVMap.Builder<String, byte[]>()
         .keyType(StringDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
     this.history = store.openMap("history", new MVMap.Builder<String, byte[]>()
         .keyType(StringDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
+    this.meta = store.openMap("meta");
     this.maxVersions = maxVersions;
     this.clock = clock;
+    this.fsync = fsync;
+    this.checkpointIntervalNanos = checkpointInterval.toNanos();
     this.readers = vertx.createSharedWorkerExecutor("mvstore-reader", Math.max(2, Runtime.getRuntime().availableProcessors()));
     this.writer = new Thread(this::writeLoop, "mvstore-writer");
-    this.writer.setDaemon(true);
     this.syncer = new Thread(this::syncLoop, "mvstore-syncer");
-    this.syncer.setDaemon(true);
-    this.writer.start();
-    this.syncer.start();
+    this.checkpointer = new Thread(this::checkpointLoop, "mvstore-checkpointer");
+    for (Thread t : List.of(writer, syncer, checkpointer)) {
+      t.setDaemon(true);
+    }
   }
 
   /** Opens (or creates) the store in {@code dataDir}, off the event loop. */
@@ -92,11 +117,18 @@ public final class MvStoreConfigStore implements ConfigStore {
   }
 
   /**
-   * Opens the store; with {@code fsync} false a write is acknowledged once the file write reaches the operating
+   * Opens the store; with {@code fsync} false a write is acknowledged once its log record reaches the operating
    * system (it survives a crash or kill -9 of this process, not a crash of the machine).
    */
   public static Future<MvStoreConfigStore> open(Vertx vertx, Path dataDir, int maxVersions, Clock clock,
                                                 boolean fsync) {
+    return open(vertx, dataDir, maxVersions, clock, fsync, WriteAheadLog.DEFAULT_SEGMENT_BYTES,
+        DEFAULT_CHECKPOINT_INTERVAL);
+  }
+
+  /** Opens the store with a given log segment size and checkpoint interval (tests use small ones). */
+  static Future<MvStoreConfigStore> open(Vertx vertx, Path dataDir, int maxVersions, Clock clock, boolean fsync,
+                                         int segmentBytes, Duration checkpointInterval) {
     if (maxVersions < 1) {
       return Future.failedFuture(new IllegalArgumentException("maxVersions must be >= 1"));
     }
@@ -106,8 +138,39 @@ public final class MvStoreConfigStore implements ConfigStore {
           .fileName(dataDir.resolve(FILE_NAME).toString())
           .autoCommitDisabled()
           .open();
-      return new MvStoreConfigStore(vertx, store, maxVersions, clock, fsync);
+      try {
+        MvStoreConfigStore opened = new MvStoreConfigStore(vertx, store, maxVersions, clock, fsync, checkpointInterval);
+        opened.recover(dataDir.resolve(LOG_DIR), segmentBytes);
+        return opened;
+      } catch (Exception | Error e) {
+        store.closeImmediately();
+        throw e;
+      }
     }, false);
+  }
+
+  /**
+   * Replays the log over the last checkpoint, checkpoints the result, and starts a fresh log and the threads.
+   */
+  private void recover(Path logDir, int segmentBytes) throws IOException {
+    long start = System.nanoTime();
+    long from = meta.getOrDefault(WAL_FROM, 0L);
+    long[] replayed = new long[1];
+    long next = WriteAheadLog.replay(logDir, from, record -> {
+      replay(record);
+      replayed[0]++;
+    });
+    meta.put(WAL_FROM, next);
+    store.commit();
+    store.sync();
+    log = WriteAheadLog.start(logDir, next, segmentBytes);
+    log.prepareSpare();
+    if (replayed[0] > 0) {
+      LOG.info("embedded store replayed {} log records in {} ms", replayed[0], (System.nanoTime() - start) / 1_000_000);
+    }
+    writer.start();
+    syncer.start();
+    checkpointer.start();
   }
 
   @Override
@@ -216,7 +279,7 @@ public final class MvStoreConfigStore implements ConfigStore {
       return Future.failedFuture(new StoreUnavailableException("the embedded store is closed", Duration.ofSeconds(1)));
     }
     if (broken) {
-      return Future.failedFuture(new StoreUnavailableException("the embedded store failed to force writes to disk; "
+      return Future.failedFuture(new StoreUnavailableException("the embedded store failed to write or force its log; "
           + "restart the service after checking the disk", Duration.ofSeconds(30)));
     }
     return Future.succeededFuture();
@@ -225,17 +288,23 @@ public final class MvStoreConfigStore implements ConfigStore {
   @Override
   public Future<Void> close() {
     closing = true;
-    Promise<Void> done = Promise.promise();
-    writes.add(new Write<>(() -> null, null, null) {
-      @Override
-      void finish(Object result, RuntimeException failure) {
-        done.complete();
-      }
-    });
-    return done.future().compose(v -> vertx.executeBlocking(() -> {
+    writes.add(new Write<>(() -> null, null, null));
+    return closed.future().compose(v -> vertx.executeBlocking(() -> {
       writer.join(TimeUnit.SECONDS.toMillis(30));
       syncer.join(TimeUnit.SECONDS.toMillis(30));
-      store.close();
+      checkpoints.add(new Checkpoint(-1, 0));
+      checkpointer.join(TimeUnit.SECONDS.toMillis(60));
+      // A last checkpoint covers the whole log, so the next start has nothing to replay.
+      if (broken) {
+        store.closeImmediately(); // the log, not the maps, says what was acknowledged
+      } else {
+        meta.put(WAL_FROM, log.activeId() + 1);
+        store.close();
+      }
+      log.close();
+      if (!broken) {
+        log.retire(Long.MAX_VALUE);
+      }
       readers.close();
       LOG.info("embedded store closed");
       return null;
@@ -251,16 +320,44 @@ public final class MvStoreConfigStore implements ConfigStore {
     return EntryCodec.decode(key, stored);
   }
 
-  /**
-   * Applies an entry: a history item with the value, and a small head in the current map (the version, no value,
-   * so that a commit rewrites little of the current map). History beyond the cap is pruned.
-   */
+  /** Applies an entry and adds it to the batch's log records. */
   private void record(ConfigEntry entry) {
     byte[] encoded = EntryCodec.encode(entry);
     String k = entry.key().value();
-    current.put(k, EntryCodec.head(encoded));
-    history.put(EntryCodec.historyKey(k, entry.version()), encoded);
-    long oldestKept = entry.version() - maxVersions + 1;
+    byte[] key = k.getBytes(StandardCharsets.UTF_8);
+    int payload = 4 + key.length + encoded.length;
+    ensureLogRoom(WriteAheadLog.RECORD_HEADER + payload);
+    WriteAheadLog.frame(logBatch, payload);
+    logBatch.putInt(key.length).put(key).put(encoded);
+    apply(k, encoded);
+  }
+
+  /** Replays one log record (at start, before the writer runs). */
+  private void replay(ByteBuffer record) {
+    byte[] key = new byte[record.getInt()];
+    record.get(key);
+    byte[] encoded = new byte[record.remaining()];
+    record.get(encoded);
+    apply(new String(key, StandardCharsets.UTF_8), encoded);
+  }
+
+  /**
+   * Applies an entry to the maps: a history item with the value, and a small head in the current map (the
+   * version, no value, so that a checkpoint rewrites little of the current map); history beyond the cap is
+   * pruned. Idempotent, and never moves a head backwards, so that replaying a log record the MVStore file
+   * already holds (or holds a later version of) changes nothing.
+   */
+  private void apply(String k, byte[] encoded) {
+    long version = EntryCodec.versionOf(encoded);
+    byte[] before = current.get(k);
+    long headVersion = before == null ? 0 : EntryCodec.versionOf(before);
+    if (version > headVersion) {
+      current.put(k, EntryCodec.head(encoded));
+    }
+    long oldestKept = Math.max(version, headVersion) - maxVersions + 1;
+    if (version >= oldestKept) {
+      history.put(EntryCodec.historyKey(k, version), encoded);
+    }
     if (oldestKept > 1) {
       // Versions below oldestKept go; walk down from there until this key's versions end.
       String low = EntryCodec.historyKey(k, 0);
@@ -269,6 +366,15 @@ public final class MvStoreConfigStore implements ConfigStore {
         history.remove(h);
         h = history.lowerKey(h);
       }
+    }
+  }
+
+  private void ensureLogRoom(int bytes) {
+    if (logBatch.remaining() < bytes) {
+      ByteBuffer bigger = ByteBuffer.allocate(Math.max(logBatch.capacity() * 2, logBatch.position() + bytes));
+      logBatch.flip();
+      bigger.put(logBatch);
+      logBatch = bigger;
     }
   }
 
@@ -294,25 +400,23 @@ public final class MvStoreConfigStore implements ConfigStore {
 
   private void writeLoop() {
     List<Write<?>> batch = new ArrayList<>(MAX_BATCH);
-    long lastMaintenance = System.nanoTime();
     while (true) {
       try {
         Write<?> first = writes.poll(1, TimeUnit.SECONDS);
         if (first == null) {
-          if (System.nanoTime() - lastMaintenance > MAINTENANCE_INTERVAL_NANOS) {
-            maintain();
-            lastMaintenance = System.nanoTime();
-          }
+          checkpointIfDue(false);
           continue;
         }
         batch.add(first);
         writes.drainTo(batch, MAX_BATCH - 1);
-        List<Completion> done = applyBatch(batch);
+        boolean close = batch.get(batch.size() - 1).promise == null;
+        Batch done = applyBatch(batch);
         batch.clear();
         committed.add(done);
-        if (done.stream().anyMatch(c -> c.write().promise == null)) {
-          return; // close requested: the syncer finishes what is queued, then acknowledges the close
+        if (close) {
+          return; // the syncer acknowledges what is queued, then the close
         }
+        checkpointIfDue(done.rotated());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -321,13 +425,13 @@ public final class MvStoreConfigStore implements ConfigStore {
   }
 
   /**
-   * Applies and commits one batch (written to the file, not yet forced to disk) and returns what each write
-   * answers. The syncer acknowledges them after the next fsync, while this thread goes on with the next batch.
+   * Applies one batch to the maps and appends its log records (written, not yet forced) and returns what each
+   * write answers. The syncer forces the log and acknowledges them while this thread goes on with the next
+   * batch.
    */
-  private List<Completion> applyBatch(List<Write<?>> batch) {
+  private Batch applyBatch(List<Write<?>> batch) {
     Object[] results = new Object[batch.size()];
     RuntimeException[] failures = new RuntimeException[batch.size()];
-    boolean changed = false;
     for (int i = 0; i < batch.size(); i++) {
       Write<?> w = batch.get(i);
       if (w.promise == null) {
@@ -335,39 +439,101 @@ public final class MvStoreConfigStore implements ConfigStore {
       }
       try {
         results[i] = w.mutation.get();
-        changed = true;
       } catch (RuntimeException e) {
         failures[i] = e;
       }
     }
-    if (changed) {
+    List<WriteAheadLog.Segment> touched = List.of();
+    long segmentBefore = log.activeId();
+    if (logBatch.position() > 0) {
+      logBatch.flip();
       try {
-        store.commit();
-      } catch (RuntimeException e) {
-        LOG.error("commit of {} writes to the embedded store failed; rolling them back", batch.size(), e);
-        safeRollback();
+        touched = log.append(logBatch);
+      } catch (IOException | RuntimeException e) {
+        // The writes are applied in memory but may not be in the log: refuse everything until a restart
+        // (which recovers the log as far as it was written).
+        LOG.error("writing {} records to the embedded store's log failed; refusing further writes", batch.size(), e);
+        broken = true;
         StoreUnavailableException failure =
-            new StoreUnavailableException("the embedded store could not write to disk", Duration.ofSeconds(5), e);
+            new StoreUnavailableException("the embedded store could not write its log", Duration.ofSeconds(30), e);
         for (int i = 0; i < batch.size(); i++) {
           if (failures[i] == null) {
             failures[i] = failure;
           }
         }
+      } finally {
+        logBatch.clear();
       }
     }
     List<Completion> done = new ArrayList<>(batch.size());
     for (int i = 0; i < batch.size(); i++) {
       done.add(new Completion(batch.get(i), results[i], failures[i]));
     }
-    return done;
+    return new Batch(++batchSeq, done, touched, log.activeId() != segmentBefore);
   }
 
   /**
-   * Forces committed batches to disk and only then acknowledges them, in commit order. One fsync covers every
-   * batch committed before it started, and it overlaps with the writer committing the next batch.
+   * Starts a checkpoint when the log moved to a new segment, or the last one is older than the checkpoint
+   * interval: marks in the MVStore which segment replay must start from and hands the commit to the
+   * checkpointer, which recycles the segments before the mark once that commit is on disk.
+   */
+  private void checkpointIfDue(boolean rotated) {
+    boolean due = rotated || (System.nanoTime() - lastCheckpoint > checkpointIntervalNanos && batchSeq > checkpointedSeq);
+    if (!due || broken) {
+      return;
+    }
+    try {
+      if (!rotated) {
+        log.rotate();
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not move the embedded store's log to a new segment; will retry", e);
+      return;
+    }
+    long from = log.activeId();
+    meta.put(WAL_FROM, from);
+    lastCheckpoint = System.nanoTime();
+    checkpointedSeq = batchSeq;
+    checkpoints.add(new Checkpoint(from, batchSeq));
+  }
+
+  /** Commits the MVStore in the background, forces it, and recycles the log segments it now covers. */
+  private void checkpointLoop() {
+    while (true) {
+      Checkpoint c;
+      try {
+        c = checkpoints.take();
+        if (c.from() < 0) {
+          return;
+        }
+        while (syncedSeq < c.seq() && !broken) {
+          Thread.sleep(1); // segments are retired only once the syncer is done forcing them
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      try {
+        long start = System.nanoTime();
+        store.commit();
+        store.sync();
+        log.retire(c.from());
+        log.prepareSpare();
+        LOG.debug("checkpoint up to log segment {} in {} ms", c.from(), (System.nanoTime() - start) / 1_000_000);
+        maintain();
+      } catch (IOException | RuntimeException e) {
+        LOG.error("checkpoint of the embedded store failed; the log keeps the writes, will retry", e);
+      }
+    }
+  }
+
+  /**
+   * Forces the log and only then acknowledges the writes, in order. One force covers every batch appended
+   * before it started, and it overlaps with the writer applying the next batch.
    */
   private void syncLoop() {
-    List<List<Completion>> pending = new ArrayList<>();
+    List<Batch> pending = new ArrayList<>();
+    Map<Context, List<Completion>> byContext = new IdentityHashMap<>();
     while (true) {
       try {
         pending.add(committed.take());
@@ -379,34 +545,48 @@ public final class MvStoreConfigStore implements ConfigStore {
       RuntimeException syncFailure = null;
       try {
         if (fsync) {
-          store.sync();
+          WriteAheadLog.Segment last = null;
+          for (Batch b : pending) {
+            for (WriteAheadLog.Segment s : b.touched()) {
+              if (s != last) {
+                WriteAheadLog.force(s);
+                last = s;
+              }
+            }
+          }
         }
-      } catch (RuntimeException e) {
+      } catch (IOException | RuntimeException e) {
         // The data may or may not be on disk, and later batches build on it: stop taking writes.
-        LOG.error("fsync of the embedded store failed; refusing further writes", e);
+        LOG.error("fsync of the embedded store's log failed; refusing further writes", e);
         broken = true;
-        syncFailure = new StoreUnavailableException("the embedded store could not force its file to disk",
+        syncFailure = new StoreUnavailableException("the embedded store could not force its log to disk",
             Duration.ofSeconds(30), e);
       }
       boolean stop = false;
-      for (List<Completion> batch : pending) {
-        for (Completion c : batch) {
-          stop |= c.write().promise == null;
-          c.write().finish(c.result(), c.failure() != null ? c.failure() : syncFailure);
+      for (Batch batch : pending) {
+        for (Completion c : batch.writes()) {
+          if (c.write().promise == null) {
+            stop = true;
+            continue;
+          }
+          Completion answer = syncFailure != null && c.failure() == null
+              ? new Completion(c.write(), null, syncFailure) : c;
+          byContext.computeIfAbsent(c.write().context, k -> new ArrayList<>()).add(answer);
         }
       }
+      syncedSeq = pending.get(pending.size() - 1).seq();
       pending.clear();
+      // One task per event loop for the whole group, rather than one wake-up per write.
+      byContext.forEach((context, answers) -> context.runOnContext(v -> {
+        for (Completion c : answers) {
+          c.write().finish(c.result(), c.failure());
+        }
+      }));
+      byContext.clear();
       if (stop) {
+        closed.complete();
         return;
       }
-    }
-  }
-
-  private void safeRollback() {
-    try {
-      store.rollback();
-    } catch (RuntimeException e) {
-      LOG.error("rollback of the embedded store failed", e);
     }
   }
 
@@ -456,7 +636,7 @@ public final class MvStoreConfigStore implements ConfigStore {
     }
   }
 
-  /** What one write answers once its batch is on disk. */
+  /** What one write answers once its batch's log records are on disk. */
   private record Completion(Write<?> write, Object result, RuntimeException failure) {
   }
 
@@ -472,16 +652,23 @@ public final class MvStoreConfigStore implements ConfigStore {
       this.context = context;
     }
 
+    /** Completes the promise; called on the caller's context. */
     @SuppressWarnings("unchecked")
     void finish(Object result, RuntimeException failure) {
-      context.runOnContext(v -> {
-        if (failure != null) {
-          promise.fail(failure);
-        } else {
-          promise.complete((T) result);
-        }
-      });
+      if (failure != null) {
+        promise.fail(failure);
+      } else {
+        promise.complete((T) result);
+      }
     }
+  }
+
+  /** One applied batch: what each write answers, and the log segments to force before answering. */
+  private record Batch(long seq, List<Completion> writes, List<WriteAheadLog.Segment> touched, boolean rotated) {
+  }
+
+  /** A checkpoint request: replay starts at segment {@code from}; wait for the syncer to pass batch {@code seq}. */
+  private record Checkpoint(long from, long seq) {
   }
 
 }
