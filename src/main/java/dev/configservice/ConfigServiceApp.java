@@ -82,7 +82,7 @@ public final class ConfigServiceApp {
     Clock clock = Clock.systemUTC();
 
     return openStore(vertx, config, clock, registry)
-        .map(raw -> (ConfigStore) new InstrumentedConfigStore(raw, config.storeTimeout(), registry))
+        .map(raw -> (ConfigStore) new InstrumentedConfigStore(vertx, raw, config.storeTimeout(), registry))
         .compose(store -> {
           ConfigCache cache = new ConfigCache(config.cacheMaxEntries(), config.cacheTtl(), EntryJson::entryBytes,
               EntryJson::etag, registry);

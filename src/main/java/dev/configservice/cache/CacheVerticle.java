@@ -21,7 +21,7 @@ public final class CacheVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     MessageConsumer<ConfigChanged> consumer = vertx.eventBus()
-        .consumer(ConfigChanged.ADDRESS, message -> cache.apply(message.body().entry()));
+        .consumer(ConfigChanged.ADDRESS, message -> cache.applyChange(message.body().entry()));
     return consumer.completion();
   }
 }

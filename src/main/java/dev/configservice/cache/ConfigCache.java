@@ -72,10 +72,26 @@ public final class ConfigCache {
     return e;
   }
 
-  /** Records a change or a store read of {@code entry}; ignored when the cache already holds a newer version. */
-  public void apply(ConfigEntry entry) {
+  /**
+   * Records a change or a store read of {@code entry}; ignored when the cache already holds a newer version.
+   * Returns the entry's rendered body ({@code null} for a deletion), so that the caller can answer with the
+   * same bytes instead of rendering them again.
+   */
+  public byte[] apply(ConfigEntry entry) {
     byte[] body = entry.deleted() ? null : render.apply(entry);
     offer(entry.key().value(), entry.version(), body);
+    return body;
+  }
+
+  /**
+   * Records a change event: nothing to do (not even rendering) when the cache already holds this version or a
+   * newer one, as it does for every change this instance made itself.
+   */
+  public void applyChange(ConfigEntry entry) {
+    CachedEntry held = entries.getIfPresent(entry.key().value());
+    if (held == null || held.version() < entry.version()) {
+      apply(entry);
+    }
   }
 
   /** Records that a store read found {@code key} absent, as of version {@code latestVersion} (0 if never written). */

@@ -66,8 +66,7 @@ final class ConfigHandlers {
       }
       Optional<ConfigEntry> entry = ar.result();
       if (entry.isPresent()) {
-        cache.apply(entry.get());
-        answerEntry(ctx, 200, entry.get());
+        answerEntry(ctx, 200, entry.get(), cache.apply(entry.get()));
       } else {
         cache.applyAbsent(key, 0);
         ctx.fail(new ConfigNotFoundException(key));
@@ -94,7 +93,7 @@ final class ConfigHandlers {
         ConfigEntry entry = ar.result().get();
         // Historical versions never change, so they may be cached anywhere.
         ctx.response().putHeader("Cache-Control", "public, max-age=31536000, immutable");
-        answerEntry(ctx, 200, entry);
+        answerEntry(ctx, 200, entry, EntryJson.entryBytes(entry));
       }
     });
   }
@@ -144,11 +143,11 @@ final class ConfigHandlers {
         return;
       }
       PutResult result = ar.result();
-      changed(result.entry());
+      byte[] body = changed(result.entry());
       if (result.created()) {
         ctx.response().putHeader("Location", CONFIG_PREFIX + key.value());
       }
-      answerEntry(ctx, result.created() ? 201 : 200, result.entry());
+      answerEntry(ctx, result.created() ? 201 : 200, result.entry(), body);
     });
   }
 
@@ -221,10 +220,14 @@ final class ConfigHandlers {
     });
   }
 
-  /** Makes a completed change visible: to this instance's reads at once, then to every listener. */
-  private void changed(ConfigEntry entry) {
-    cache.apply(entry);
+  /**
+   * Makes a completed change visible: to this instance's reads at once, then to every listener. Returns the
+   * entry's rendered body (null for a deletion).
+   */
+  private byte[] changed(ConfigEntry entry) {
+    byte[] body = cache.apply(entry);
     eventBus.publish(ConfigChanged.ADDRESS, new ConfigChanged(entry));
+    return body;
   }
 
   /** A write that timed out may or may not have happened: the cache must not answer for that key. */
@@ -234,12 +237,12 @@ final class ConfigHandlers {
     }
   }
 
-  private static void answerEntry(RoutingContext ctx, int status, ConfigEntry entry) {
+  private static void answerEntry(RoutingContext ctx, int status, ConfigEntry entry, byte[] body) {
     ctx.response().setStatusCode(status).putHeader("ETag", EntryJson.etag(entry.version()));
     if (ctx.response().headers().get("Cache-Control") == null) {
       ctx.response().putHeader("Cache-Control", "no-cache");
     }
-    answerJson(ctx, EntryJson.entry(entry));
+    ctx.response().putHeader("Content-Type", JSON).end(Buffer.buffer(body));
   }
 
   private static void answerJson(RoutingContext ctx, String json) {

@@ -14,12 +14,13 @@ import dev.configservice.domain.StoreUnavailableException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -28,12 +29,14 @@ import java.util.function.Supplier;
  */
 public final class InstrumentedConfigStore implements ConfigStore {
 
+  private final Vertx vertx;
   private final ConfigStore delegate;
   private final long timeoutMillis;
   private final MeterRegistry registry;
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
-  public InstrumentedConfigStore(ConfigStore delegate, Duration timeout, MeterRegistry registry) {
+  public InstrumentedConfigStore(Vertx vertx, ConfigStore delegate, Duration timeout, MeterRegistry registry) {
+    this.vertx = vertx;
     this.delegate = delegate;
     this.timeoutMillis = timeout.toMillis();
     this.registry = registry;
@@ -102,6 +105,11 @@ public final class InstrumentedConfigStore implements ConfigStore {
     return "error";
   }
 
+  /**
+   * Runs a store call under the timeout. The timer is a Vert.x timer on the caller's context (an event loop, for
+   * HTTP requests), set and cancelled on that loop: a context-less {@code Future.timeout} would schedule on
+   * Netty's global executor and wake its thread twice per call.
+   */
   private <T> Future<T> call(String operation, Supplier<Future<T>> action) {
     long start = System.nanoTime();
     Future<T> result;
@@ -110,12 +118,25 @@ public final class InstrumentedConfigStore implements ConfigStore {
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
-    return result
-        .timeout(timeoutMillis, TimeUnit.MILLISECONDS)
-        .recover(failure -> Future.failedFuture(failure instanceof TimeoutException
-            ? new StoreTimeoutException("store call '" + operation + "' took longer than " + timeoutMillis + " ms", failure)
-            : failure))
-        .andThen(ar -> timer(operation, outcomeOf(ar.cause())).record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+    Future<T> bounded;
+    if (result.isComplete()) {
+      bounded = result;
+    } else {
+      Promise<T> promise = Promise.promise();
+      long timer = vertx.setTimer(timeoutMillis, id -> promise.tryFail(new StoreTimeoutException(
+          "store call '" + operation + "' took longer than " + timeoutMillis + " ms", null)));
+      result.onComplete(ar -> {
+        vertx.cancelTimer(timer);
+        if (ar.succeeded()) {
+          promise.tryComplete(ar.result());
+        } else {
+          promise.tryFail(ar.cause());
+        }
+      });
+      bounded = promise.future();
+    }
+    return bounded.andThen(ar -> timer(operation, outcomeOf(ar.cause()))
+        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
   }
 
   private Timer timer(String operation, String outcome) {

@@ -200,7 +200,7 @@ public final class MvStoreConfigStore implements ConfigStore {
         throw new PreconditionFailedException(key, precondition, live);
       }
       ConfigEntry entry = ConfigEntry.value(key, latest + 1, valueJson, clock.instant());
-      record(entry);
+      record(entry, before);
       return new PutResult(entry, live == 0);
     });
   }
@@ -218,7 +218,7 @@ public final class MvStoreConfigStore implements ConfigStore {
         throw new PreconditionFailedException(key, precondition, live);
       }
       ConfigEntry tombstone = ConfigEntry.tombstone(key, latest + 1, clock.instant());
-      record(tombstone);
+      record(tombstone, before);
       return tombstone;
     });
   }
@@ -320,8 +320,8 @@ public final class MvStoreConfigStore implements ConfigStore {
     return EntryCodec.decode(key, stored);
   }
 
-  /** Applies an entry and adds it to the batch's log records. */
-  private void record(ConfigEntry entry) {
+  /** Applies an entry over the key's current head {@code before} and adds it to the batch's log records. */
+  private void record(ConfigEntry entry, byte[] before) {
     byte[] encoded = EntryCodec.encode(entry);
     String k = entry.key().value();
     byte[] key = k.getBytes(StandardCharsets.UTF_8);
@@ -329,7 +329,7 @@ public final class MvStoreConfigStore implements ConfigStore {
     ensureLogRoom(WriteAheadLog.RECORD_HEADER + payload);
     WriteAheadLog.frame(logBatch, payload);
     logBatch.putInt(key.length).put(key).put(encoded);
-    apply(k, encoded);
+    apply(k, encoded, before);
   }
 
   /** Replays one log record (at start, before the writer runs). */
@@ -338,7 +338,8 @@ public final class MvStoreConfigStore implements ConfigStore {
     record.get(key);
     byte[] encoded = new byte[record.remaining()];
     record.get(encoded);
-    apply(new String(key, StandardCharsets.UTF_8), encoded);
+    String k = new String(key, StandardCharsets.UTF_8);
+    apply(k, encoded, current.get(k));
   }
 
   /**
@@ -347,9 +348,8 @@ public final class MvStoreConfigStore implements ConfigStore {
    * pruned. Idempotent, and never moves a head backwards, so that replaying a log record the MVStore file
    * already holds (or holds a later version of) changes nothing.
    */
-  private void apply(String k, byte[] encoded) {
+  private void apply(String k, byte[] encoded, byte[] before) {
     long version = EntryCodec.versionOf(encoded);
-    byte[] before = current.get(k);
     long headVersion = before == null ? 0 : EntryCodec.versionOf(before);
     if (version > headVersion) {
       current.put(k, EntryCodec.head(encoded));
