@@ -71,6 +71,9 @@ public final class ConfigServiceApp {
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions()
             .setPreferNativeTransport(true)
+            // One event loop per HTTP verticle: the cache verticle then shares a loop with HTTP traffic
+            // instead of sleeping on a loop of its own that every change has to wake.
+            .setEventLoopPoolSize(config.httpInstances())
             .setMetricsOptions(new MicrometerMetricsOptions()
                 .setEnabled(true)
                 .setJvmMetricsEnabled(true)

@@ -15,11 +15,13 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The configuration API. Each handler validates, acts, and answers; every failure goes to
@@ -66,7 +68,7 @@ final class ConfigHandlers {
       }
       Optional<ConfigEntry> entry = ar.result();
       if (entry.isPresent()) {
-        answerEntry(ctx, 200, entry.get(), cache.apply(entry.get()));
+        answerEntry(ctx.response(), 200, entry.get(), cache.apply(entry.get()));
       } else {
         cache.applyAbsent(key, 0);
         ctx.fail(new ConfigNotFoundException(key));
@@ -93,17 +95,20 @@ final class ConfigHandlers {
         ConfigEntry entry = ar.result().get();
         // Historical versions never change, so they may be cached anywhere.
         ctx.response().putHeader("Cache-Control", "public, max-age=31536000, immutable");
-        answerEntry(ctx, 200, entry, EntryJson.entryBytes(entry));
+        answerEntry(ctx.response(), 200, entry, EntryJson.entryBytes(entry));
       }
     });
   }
 
   /** POST /config with {"key": K, "value": V}: the seed's write. */
   void post(RoutingContext ctx) {
-    RequestBodies.Fields body = bodies.object(ctx.body().buffer(), POST_FIELDS);
-    ConfigKey key = body.key();
-    String value = body.value();
-    write(ctx, key, value, Conditions.forWrite(ctx.request()));
+    post(ctx.request(), ctx.body().buffer(), ctx::fail);
+  }
+
+  /** POST /config on a request whose body has been read, routed or not; failures go to {@code fail}. */
+  void post(HttpServerRequest request, Buffer raw, Consumer<Throwable> fail) {
+    RequestBodies.Fields body = bodies.object(raw, POST_FIELDS);
+    write(request.response(), body.key(), body.value(), Conditions.forWrite(request), fail);
   }
 
   /** PUT /config/{key} with {"value": V}. */
@@ -114,7 +119,7 @@ final class ConfigHandlers {
       throw new BadRequestException("field 'key' does not match the key in the path; leave it out or make them equal");
     }
     String value = body.value();
-    write(ctx, key, value, Conditions.forWrite(ctx.request()));
+    write(ctx.response(), key, value, Conditions.forWrite(ctx.request()), ctx::fail);
   }
 
   /** POST /rollback with {"key": K, "version": N}: writes version N's value as a new version. */
@@ -130,24 +135,25 @@ final class ConfigHandlers {
         ctx.fail(new BadRequestException(404, "version-not-found", "Not found",
             "key '" + key.value() + "' has no version " + version + " to roll back to (never written, a deletion, or pruned)"));
       } else {
-        write(ctx, key, ar.result().get().valueJson(), precondition);
+        write(ctx.response(), key, ar.result().get().valueJson(), precondition, ctx::fail);
       }
     });
   }
 
-  private void write(RoutingContext ctx, ConfigKey key, String value, Precondition precondition) {
+  private void write(HttpServerResponse response, ConfigKey key, String value, Precondition precondition,
+                     Consumer<Throwable> fail) {
     store.put(key, value, precondition).onComplete(ar -> {
       if (ar.failed()) {
         forgetIfUnknown(key, ar.cause());
-        ctx.fail(ar.cause());
+        fail.accept(ar.cause());
         return;
       }
       PutResult result = ar.result();
       byte[] body = changed(result.entry());
       if (result.created()) {
-        ctx.response().putHeader("Location", CONFIG_PREFIX + key.value());
+        response.putHeader("Location", CONFIG_PREFIX + key.value());
       }
-      answerEntry(ctx, result.created() ? 201 : 200, result.entry(), body);
+      answerEntry(response, result.created() ? 201 : 200, result.entry(), body);
     });
   }
 
@@ -237,12 +243,12 @@ final class ConfigHandlers {
     }
   }
 
-  private static void answerEntry(RoutingContext ctx, int status, ConfigEntry entry, byte[] body) {
-    ctx.response().setStatusCode(status).putHeader("ETag", EntryJson.etag(entry.version()));
-    if (ctx.response().headers().get("Cache-Control") == null) {
-      ctx.response().putHeader("Cache-Control", "no-cache");
+  private static void answerEntry(HttpServerResponse response, int status, ConfigEntry entry, byte[] body) {
+    response.setStatusCode(status).putHeader("ETag", EntryJson.etag(entry.version()));
+    if (response.headers().get("Cache-Control") == null) {
+      response.putHeader("Cache-Control", "no-cache");
     }
-    ctx.response().putHeader("Content-Type", JSON).end(Buffer.buffer(body));
+    response.putHeader("Content-Type", JSON).end(Buffer.buffer(body));
   }
 
   private static void answerJson(RoutingContext ctx, String json) {

@@ -6,6 +6,7 @@ import dev.configservice.domain.InvalidKeyException;
 import dev.configservice.domain.PreconditionFailedException;
 import dev.configservice.domain.StoreTimeoutException;
 import dev.configservice.domain.StoreUnavailableException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
@@ -23,20 +24,30 @@ final class Failures {
   /** Failure handler of every route. */
   static void handle(RoutingContext ctx) {
     Throwable failure = ctx.failure();
+    HttpServerRequest request = ctx.request();
     HttpServerResponse response = ctx.response();
-    Problem problem = failure == null ? forStatus(ctx.statusCode(), ctx) : forFailure(failure, ctx);
+    send(request, response, failure == null ? forStatus(ctx.statusCode(), request, response)
+        : forFailure(failure, request, response), failure);
+  }
+
+  /** Answers a request handled outside the router (the direct write path) the way {@link #handle} would. */
+  static void answer(HttpServerRequest request, HttpServerResponse response, Throwable failure) {
+    send(request, response, forFailure(failure, request, response), failure);
+  }
+
+  private static void send(HttpServerRequest request, HttpServerResponse response, Problem problem,
+                           Throwable failure) {
     if (problem.status() == 503) {
       response.putHeader("Retry-After", response.headers().get("Retry-After") == null ? "1"
           : response.headers().get("Retry-After"));
     }
     if (problem.status() == 500) {
-      LOG.error("unexpected failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
+      LOG.error("unexpected failure on {} {}", request.method(), request.path(), failure);
     }
     problem.send(response);
   }
 
-  private static Problem forFailure(Throwable failure, RoutingContext ctx) {
-    HttpServerResponse response = ctx.response();
+  private static Problem forFailure(Throwable failure, HttpServerRequest request, HttpServerResponse response) {
     if (failure instanceof BadRequestException bad) {
       return bad.problem();
     }
@@ -58,29 +69,33 @@ final class Failures {
     if (failure instanceof StoreUnavailableException unavailable) {
       long seconds = Math.max(1, (unavailable.retryAfter().toMillis() + 999) / 1000);
       response.putHeader("Retry-After", Long.toString(seconds));
-      LOG.warn("store unavailable on {} {}: {}", ctx.request().method(), ctx.request().path(), failure.getMessage());
+      LOG.warn("store unavailable on {} {}: {}", request.method(), request.path(), failure.getMessage());
       return Problem.of(503, unavailable.throttled() ? "store-throttled" : "store-unavailable",
           "Service unavailable", failure.getMessage() + "; retry after " + seconds + " s");
     }
     if (failure instanceof StoreTimeoutException) {
-      LOG.warn("store timeout on {} {}: {}", ctx.request().method(), ctx.request().path(), failure.getMessage());
+      LOG.warn("store timeout on {} {}: {}", request.method(), request.path(), failure.getMessage());
       return Problem.of(504, "store-timeout", "Gateway timeout",
           "the store did not answer in time; a write may or may not have been applied, read the key to find out");
     }
     if (failure instanceof HttpException http) {
-      return forStatus(http.getStatusCode(), ctx);
+      return forStatus(http.getStatusCode(), request, response);
     }
-    return forStatus(500, ctx);
+    return forStatus(500, request, response);
   }
 
   /** Problems for the statuses that vertx-web itself reaches (no route, wrong method, body too large …). */
   static Problem forStatus(int status, RoutingContext ctx) {
-    String method = ctx.request().method().name();
-    String path = ctx.request().path();
+    return forStatus(status, ctx.request(), ctx.response());
+  }
+
+  static Problem forStatus(int status, HttpServerRequest request, HttpServerResponse response) {
+    String method = request.method().name();
+    String path = request.path();
     return switch (status) {
       case 400 -> Problem.badRequest("the request could not be read");
       case 404 -> Problem.notFound("no resource at " + method + " " + path + "; see /openapi.yaml");
-      case 405 -> methodNotAllowed(ctx, method, path);
+      case 405 -> methodNotAllowed(response, method, path);
       case 413 -> Problem.of(413, "body-too-large", "Payload too large",
           "the request body is larger than this service accepts (MAX_VALUE_BYTES plus 16 KiB)");
       case 415 -> Problem.of(415, "unsupported-media-type", "Unsupported media type",
@@ -93,10 +108,10 @@ final class Failures {
     };
   }
 
-  private static Problem methodNotAllowed(RoutingContext ctx, String method, String path) {
+  private static Problem methodNotAllowed(HttpServerResponse response, String method, String path) {
     String allow = HttpVerticle.allowedMethods(path);
     if (allow != null) {
-      ctx.response().putHeader("Allow", allow);
+      response.putHeader("Allow", allow);
     }
     return Problem.of(405, "method-not-allowed", "Method not allowed",
         method + " is not allowed on " + path + (allow == null ? "" : "; allowed: " + allow));

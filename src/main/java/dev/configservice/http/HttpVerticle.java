@@ -24,6 +24,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private final HttpDependencies deps;
   private HttpServer server;
+  private DirectWrites directWrites;
 
   public HttpVerticle(HttpDependencies deps) {
     this.deps = deps;
@@ -45,8 +46,9 @@ public final class HttpVerticle extends VerticleBase {
         Problem.badRequest("the path is not validly percent-encoded").send(request.response());
         return;
       }
-      if (!ACCESS.isDebugEnabled() && CachedReads.tryAnswer(request, deps.cache())) {
-        return; // cached read answered without the router; per-request logging needs the router
+      if (!ACCESS.isDebugEnabled()
+          && (CachedReads.tryAnswer(request, deps.cache()) || directWrites.tryHandle(request))) {
+        return; // cached read or plain write served without the router; per-request logging needs the router
       }
       router.handle(request);
     }).listen().onSuccess(s -> deps.actualPort().set(s.actualPort()));
@@ -61,6 +63,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private Router router() {
     ConfigHandlers config = new ConfigHandlers(deps.store(), deps.cache(), vertx.eventBus(), deps.config().maxValueBytes());
+    directWrites = new DirectWrites(config, deps);
     HealthHandlers health = new HealthHandlers(deps.readiness(), deps.registry(), deps.openApiDocument());
     BodyHandler body = BodyHandler.create(false).setBodyLimit(deps.config().maxBodyBytes());
     Router router = Router.router(vertx);

@@ -581,7 +581,7 @@ public abstract class ConfigApiContract {
     assertThat(metrics.getHeader("Content-Type")).startsWith("text/plain");
     String text = metrics.bodyAsString();
     assertThat(text).contains("vertx_http_server_requests_total{code=\"200\",method=\"GET\",route=\"/config/{key}\"}");
-    assertThat(text).contains("route=\"/config\"");
+    assertThat(text).contains("vertx_http_server_requests_total{code=\"201\",method=\"POST\",route=\"/config\"}");
     assertThat(text).doesNotContain("route=\"/config/" + p);
     assertThat(text).contains("vertx_http_server_response_time_seconds_bucket");
     assertThat(text).contains("config_store_call_seconds_count{operation=\"put\",outcome=\"success\"}");

@@ -60,6 +60,7 @@ public final class MvStoreConfigStore implements ConfigStore {
   private static final String LOG_DIR = "wal";
   private static final String WAL_FROM = "walFrom";
   private static final int MAX_BATCH = 512;
+  private static final boolean MERGED = Boolean.getBoolean("merged");
   static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(30);
 
   private final Vertx vertx;
@@ -169,7 +170,9 @@ public final class MvStoreConfigStore implements ConfigStore {
       LOG.info("embedded store replayed {} log records in {} ms", replayed[0], (System.nanoTime() - start) / 1_000_000);
     }
     writer.start();
-    syncer.start();
+    if (!MERGED) {
+      syncer.start();
+    }
     checkpointer.start();
   }
 
@@ -291,7 +294,9 @@ public final class MvStoreConfigStore implements ConfigStore {
     writes.add(new Write<>(() -> null, null, null));
     return closed.future().compose(v -> vertx.executeBlocking(() -> {
       writer.join(TimeUnit.SECONDS.toMillis(30));
-      syncer.join(TimeUnit.SECONDS.toMillis(30));
+      if (!MERGED) {
+        syncer.join(TimeUnit.SECONDS.toMillis(30));
+      }
       checkpoints.add(new Checkpoint(-1, 0));
       checkpointer.join(TimeUnit.SECONDS.toMillis(60));
       // A last checkpoint covers the whole log, so the next start has nothing to replay.
@@ -412,7 +417,11 @@ public final class MvStoreConfigStore implements ConfigStore {
         boolean close = batch.get(batch.size() - 1).promise == null;
         Batch done = applyBatch(batch);
         batch.clear();
-        committed.add(done);
+        if (MERGED) {
+          acknowledge(List.of(done));
+        } else {
+          committed.add(done);
+        }
         if (close) {
           return; // the syncer acknowledges what is queued, then the close
         }
@@ -533,7 +542,6 @@ public final class MvStoreConfigStore implements ConfigStore {
    */
   private void syncLoop() {
     List<Batch> pending = new ArrayList<>();
-    Map<Context, List<Completion>> byContext = new IdentityHashMap<>();
     while (true) {
       try {
         pending.add(committed.take());
@@ -542,52 +550,60 @@ public final class MvStoreConfigStore implements ConfigStore {
         Thread.currentThread().interrupt();
         return;
       }
-      RuntimeException syncFailure = null;
-      try {
-        if (fsync) {
-          WriteAheadLog.Segment last = null;
-          for (Batch b : pending) {
-            for (WriteAheadLog.Segment s : b.touched()) {
-              if (s != last) {
-                WriteAheadLog.force(s);
-                last = s;
-              }
-            }
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        // The data may or may not be on disk, and later batches build on it: stop taking writes.
-        LOG.error("fsync of the embedded store's log failed; refusing further writes", e);
-        broken = true;
-        syncFailure = new StoreUnavailableException("the embedded store could not force its log to disk",
-            Duration.ofSeconds(30), e);
-      }
-      boolean stop = false;
-      for (Batch batch : pending) {
-        for (Completion c : batch.writes()) {
-          if (c.write().promise == null) {
-            stop = true;
-            continue;
-          }
-          Completion answer = syncFailure != null && c.failure() == null
-              ? new Completion(c.write(), null, syncFailure) : c;
-          byContext.computeIfAbsent(c.write().context, k -> new ArrayList<>()).add(answer);
-        }
-      }
-      syncedSeq = pending.get(pending.size() - 1).seq();
+      boolean stop = acknowledge(pending);
       pending.clear();
-      // One task per event loop for the whole group, rather than one wake-up per write.
-      byContext.forEach((context, answers) -> context.runOnContext(v -> {
-        for (Completion c : answers) {
-          c.write().finish(c.result(), c.failure());
-        }
-      }));
-      byContext.clear();
       if (stop) {
-        closed.complete();
         return;
       }
     }
+  }
+
+  /** Forces the log segments the batches wrote, then answers their writes; true once the close is answered. */
+  private boolean acknowledge(List<Batch> pending) {
+    RuntimeException syncFailure = null;
+    try {
+      if (fsync) {
+        WriteAheadLog.Segment last = null;
+        for (Batch b : pending) {
+          for (WriteAheadLog.Segment s : b.touched()) {
+            if (s != last) {
+              WriteAheadLog.force(s);
+              last = s;
+            }
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // The data may or may not be on disk, and later batches build on it: stop taking writes.
+      LOG.error("fsync of the embedded store's log failed; refusing further writes", e);
+      broken = true;
+      syncFailure = new StoreUnavailableException("the embedded store could not force its log to disk",
+          Duration.ofSeconds(30), e);
+    }
+    boolean stop = false;
+    Map<Context, List<Completion>> byContext = new IdentityHashMap<>();
+    for (Batch batch : pending) {
+      for (Completion c : batch.writes()) {
+        if (c.write().promise == null) {
+          stop = true;
+          continue;
+        }
+        Completion answer = syncFailure != null && c.failure() == null
+            ? new Completion(c.write(), null, syncFailure) : c;
+        byContext.computeIfAbsent(c.write().context, k -> new ArrayList<>()).add(answer);
+      }
+    }
+    syncedSeq = pending.get(pending.size() - 1).seq();
+    // One task per event loop for the whole group, rather than one wake-up per write.
+    byContext.forEach((context, answers) -> context.runOnContext(v -> {
+      for (Completion c : answers) {
+        c.write().finish(c.result(), c.failure());
+      }
+    }));
+    if (stop) {
+      closed.complete();
+    }
+    return stop;
   }
 
   /** Rewrites sparse chunks so the file does not grow without bound under updates. */
