@@ -43,11 +43,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The durable embedded store: H2 MVStore files in a data directory, behind a write-ahead log.
  *
- * <p>All writes go through one writer thread that applies a batch of queued writes to the in-memory maps and
- * appends their records to the log ({@link WriteAheadLog}); a syncer thread forces the log and only then
- * acknowledges them (group commit): a write is acknowledged only after it is on disk, a burst of concurrent
- * writes shares one fsync of a few hundred bytes each, and the next batch is applied while the previous one is
- * being forced. A checkpointer thread commits the MVStore to its file in the background (when a log segment
+ * <p>All writes go through one writer thread that applies a batch of queued writes to the in-memory maps,
+ * appends their records to the log ({@link WriteAheadLog}), forces the log and only then acknowledges them
+ * (group commit): a write is acknowledged only after it is on disk, and the writes that arrive during one fsync
+ * share the next (an fsync of a few hundred bytes per write into a preallocated file). A checkpointer thread commits the MVStore to its file in the background (when a log segment
  * fills, or every checkpoint interval) and then recycles the log segments the commit covers, so the costly page
  * serialization of a commit is paid once per checkpoint instead of once per write. On start the log is replayed
  * over the last checkpoint. Reads run on a small worker pool, never on an event loop, since a page may have to
@@ -60,7 +59,6 @@ public final class MvStoreConfigStore implements ConfigStore {
   private static final String LOG_DIR = "wal";
   private static final String WAL_FROM = "walFrom";
   private static final int MAX_BATCH = 512;
-  private static final boolean MERGED = Boolean.getBoolean("merged");
   static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(30);
 
   private final Vertx vertx;
@@ -74,11 +72,9 @@ public final class MvStoreConfigStore implements ConfigStore {
   private final long checkpointIntervalNanos;
   private final WorkerExecutor readers;
   private final BlockingQueue<Write<?>> writes = new LinkedBlockingQueue<>();
-  private final BlockingQueue<Batch> committed = new LinkedBlockingQueue<>();
   private final BlockingQueue<Checkpoint> checkpoints = new LinkedBlockingQueue<>();
   private final Promise<Void> closed = Promise.promise();
   private final Thread writer;
-  private final Thread syncer;
   private final Thread checkpointer;
   private WriteAheadLog log;
   // Writer-thread state.
@@ -86,7 +82,6 @@ public final class MvStoreConfigStore implements ConfigStore {
   private long batchSeq;
   private long checkpointedSeq;
   private long lastCheckpoint = System.nanoTime();
-  private volatile long syncedSeq;
   private volatile boolean closing;
   private volatile boolean broken;
 
@@ -105,9 +100,8 @@ public final class MvStoreConfigStore implements ConfigStore {
     this.checkpointIntervalNanos = checkpointInterval.toNanos();
     this.readers = vertx.createSharedWorkerExecutor("mvstore-reader", Math.max(2, Runtime.getRuntime().availableProcessors()));
     this.writer = new Thread(this::writeLoop, "mvstore-writer");
-    this.syncer = new Thread(this::syncLoop, "mvstore-syncer");
     this.checkpointer = new Thread(this::checkpointLoop, "mvstore-checkpointer");
-    for (Thread t : List.of(writer, syncer, checkpointer)) {
+    for (Thread t : List.of(writer, checkpointer)) {
       t.setDaemon(true);
     }
   }
@@ -138,6 +132,9 @@ public final class MvStoreConfigStore implements ConfigStore {
       MVStore store = new MVStore.Builder()
           .fileName(dataDir.resolve(FILE_NAME).toString())
           .autoCommitDisabled()
+          // No commit from a writing thread when unsaved changes pile up: the checkpointer is the only committer,
+          // so the writer never stalls on page serialization (the log makes the changes durable meanwhile).
+          .autoCommitBufferSize(0)
           .open();
       try {
         MvStoreConfigStore opened = new MvStoreConfigStore(vertx, store, maxVersions, clock, fsync, checkpointInterval);
@@ -170,9 +167,6 @@ public final class MvStoreConfigStore implements ConfigStore {
       LOG.info("embedded store replayed {} log records in {} ms", replayed[0], (System.nanoTime() - start) / 1_000_000);
     }
     writer.start();
-    if (!MERGED) {
-      syncer.start();
-    }
     checkpointer.start();
   }
 
@@ -294,10 +288,7 @@ public final class MvStoreConfigStore implements ConfigStore {
     writes.add(new Write<>(() -> null, null, null));
     return closed.future().compose(v -> vertx.executeBlocking(() -> {
       writer.join(TimeUnit.SECONDS.toMillis(30));
-      if (!MERGED) {
-        syncer.join(TimeUnit.SECONDS.toMillis(30));
-      }
-      checkpoints.add(new Checkpoint(-1, 0));
+      checkpoints.add(new Checkpoint(-1));
       checkpointer.join(TimeUnit.SECONDS.toMillis(60));
       // A last checkpoint covers the whole log, so the next start has nothing to replay.
       if (broken) {
@@ -417,13 +408,9 @@ public final class MvStoreConfigStore implements ConfigStore {
         boolean close = batch.get(batch.size() - 1).promise == null;
         Batch done = applyBatch(batch);
         batch.clear();
-        if (MERGED) {
-          acknowledge(List.of(done));
-        } else {
-          committed.add(done);
-        }
+        acknowledge(done);
         if (close) {
-          return; // the syncer acknowledges what is queued, then the close
+          return;
         }
         checkpointIfDue(done.rotated());
       } catch (InterruptedException e) {
@@ -435,8 +422,7 @@ public final class MvStoreConfigStore implements ConfigStore {
 
   /**
    * Applies one batch to the maps and appends its log records (written, not yet forced) and returns what each
-   * write answers. The syncer forces the log and acknowledges them while this thread goes on with the next
-   * batch.
+   * write answers once the log is forced.
    */
   private Batch applyBatch(List<Write<?>> batch) {
     Object[] results = new Object[batch.size()];
@@ -503,7 +489,7 @@ public final class MvStoreConfigStore implements ConfigStore {
     meta.put(WAL_FROM, from);
     lastCheckpoint = System.nanoTime();
     checkpointedSeq = batchSeq;
-    checkpoints.add(new Checkpoint(from, batchSeq));
+    checkpoints.add(new Checkpoint(from));
   }
 
   /** Commits the MVStore in the background, forces it, and recycles the log segments it now covers. */
@@ -514,9 +500,6 @@ public final class MvStoreConfigStore implements ConfigStore {
         c = checkpoints.take();
         if (c.from() < 0) {
           return;
-        }
-        while (syncedSeq < c.seq() && !broken) {
-          Thread.sleep(1); // segments are retired only once the syncer is done forcing them
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -537,40 +520,15 @@ public final class MvStoreConfigStore implements ConfigStore {
   }
 
   /**
-   * Forces the log and only then acknowledges the writes, in order. One force covers every batch appended
-   * before it started, and it overlaps with the writer applying the next batch.
+   * Forces the log segments a batch wrote, then answers its writes (grouped per event loop). Meanwhile the next
+   * writes queue up and form the next batch: one fsync covers everything that arrived during the previous one.
    */
-  private void syncLoop() {
-    List<Batch> pending = new ArrayList<>();
-    while (true) {
-      try {
-        pending.add(committed.take());
-        committed.drainTo(pending);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-      boolean stop = acknowledge(pending);
-      pending.clear();
-      if (stop) {
-        return;
-      }
-    }
-  }
-
-  /** Forces the log segments the batches wrote, then answers their writes; true once the close is answered. */
-  private boolean acknowledge(List<Batch> pending) {
+  private void acknowledge(Batch batch) {
     RuntimeException syncFailure = null;
     try {
       if (fsync) {
-        WriteAheadLog.Segment last = null;
-        for (Batch b : pending) {
-          for (WriteAheadLog.Segment s : b.touched()) {
-            if (s != last) {
-              WriteAheadLog.force(s);
-              last = s;
-            }
-          }
+        for (WriteAheadLog.Segment s : batch.touched()) {
+          WriteAheadLog.force(s);
         }
       }
     } catch (IOException | RuntimeException e) {
@@ -582,18 +540,15 @@ public final class MvStoreConfigStore implements ConfigStore {
     }
     boolean stop = false;
     Map<Context, List<Completion>> byContext = new IdentityHashMap<>();
-    for (Batch batch : pending) {
-      for (Completion c : batch.writes()) {
-        if (c.write().promise == null) {
-          stop = true;
-          continue;
-        }
-        Completion answer = syncFailure != null && c.failure() == null
-            ? new Completion(c.write(), null, syncFailure) : c;
-        byContext.computeIfAbsent(c.write().context, k -> new ArrayList<>()).add(answer);
+    for (Completion c : batch.writes()) {
+      if (c.write().promise == null) {
+        stop = true;
+        continue;
       }
+      Completion answer = syncFailure != null && c.failure() == null
+          ? new Completion(c.write(), null, syncFailure) : c;
+      byContext.computeIfAbsent(c.write().context, k -> new ArrayList<>()).add(answer);
     }
-    syncedSeq = pending.get(pending.size() - 1).seq();
     // One task per event loop for the whole group, rather than one wake-up per write.
     byContext.forEach((context, answers) -> context.runOnContext(v -> {
       for (Completion c : answers) {
@@ -603,7 +558,6 @@ public final class MvStoreConfigStore implements ConfigStore {
     if (stop) {
       closed.complete();
     }
-    return stop;
   }
 
   /** Rewrites sparse chunks so the file does not grow without bound under updates. */
@@ -683,8 +637,11 @@ public final class MvStoreConfigStore implements ConfigStore {
   private record Batch(long seq, List<Completion> writes, List<WriteAheadLog.Segment> touched, boolean rotated) {
   }
 
-  /** A checkpoint request: replay starts at segment {@code from}; wait for the syncer to pass batch {@code seq}. */
-  private record Checkpoint(long from, long seq) {
+  /**
+   * A checkpoint request: replay starts at segment {@code from}. The writer makes it after forcing and answering
+   * every batch before it, and never writes to a segment below {@code from} again.
+   */
+  private record Checkpoint(long from) {
   }
 
 }
