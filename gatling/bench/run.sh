@@ -25,7 +25,8 @@
 #   SERVICE_JAR (a prebuilt service jar; default target/config-service.jar, built by the script).
 # The script raises the open-file limit (ulimit -n) to 65535 or the hard limit, since 10,000 connections
 # need 10,000 descriptors in wrk and in the server. Ports: 28080 service, 28081 ceiling, 28082 dynalite,
-# 28083 service on DynamoDB; everything binds 127.0.0.1. It stops only the processes it started.
+# 28083 service on DynamoDB, or BENCH_PORT and the next three (to run beside another benchmark); everything
+# binds 127.0.0.1. It stops only the processes it started.
 set -uo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,7 +37,8 @@ SERVICE_JAR="${SERVICE_JAR:-$REPO/target/config-service.jar}"
 SERVICE_JAR_GIVEN=${SERVICE_JAR_GIVEN:-$([[ "$SERVICE_JAR" != "$REPO/target/config-service.jar" ]] && echo 1 || echo 0)}
 CEILING_JAR="$BENCH_DIR/ceiling/target/config-ceiling.jar"
 DYNALITE_DIR="$WORK/dynalite"
-SVC_PORT=28080 CEIL_PORT=28081 DYN_PORT=28082 SVC_DYN_PORT=28083
+BENCH_PORT=${BENCH_PORT:-28080}
+SVC_PORT=$BENCH_PORT CEIL_PORT=$((BENCH_PORT + 1)) DYN_PORT=$((BENCH_PORT + 2)) SVC_DYN_PORT=$((BENCH_PORT + 3))
 KEYS=1000
 
 MODE=bench
@@ -56,7 +58,7 @@ while [[ $# -gt 0 ]]; do
     --rate) RATE="$2"; shift 2 ;;
     --max-in-flight) MAX_IN_FLIGHT="$2"; shift 2 ;;
     --service-cpus) SERVICE_CPUS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,28p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
