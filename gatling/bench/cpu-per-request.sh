@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# CPU time and context switches the server spends per request, under wrk, for the service or the ceiling.
+# Less sensitive to a noisy machine than req/s: it divides the server's own CPU time by the requests it served.
+#
+#   gatling/bench/cpu-per-request.sh [service|ceiling] [post|get]     (defaults: service post)
+#
+# Environment: PORT (28090), CONNS (50), WARMUP (15 s), DURATION (10 s), SERVICE_JAVA_OPTS (-Xmx256m),
+#   SERVICE_JAR / CEILING_JAR (the built jars), and any service setting (e.g. DURABILITY=process).
+# Starts the server on 127.0.0.1:PORT with a fresh data directory, warms up, measures, stops only that server.
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$BENCH_DIR/../.." && pwd)"
+export BENCH_DIR
+TARGET=${1:-service} KIND=${2:-post}
+PORT=${PORT:-28090} CONNS=${CONNS:-50} WARMUP=${WARMUP:-15} DURATION=${DURATION:-10}
+SERVICE_JAR=${SERVICE_JAR:-$REPO/target/config-service.jar}
+CEILING_JAR=${CEILING_JAR:-$BENCH_DIR/ceiling/target/config-ceiling.jar}
+DATA=$(mktemp -d)
+
+case "$TARGET" in
+  service) cmd=(java ${SERVICE_JAVA_OPTS:--Xmx256m} -jar "$SERVICE_JAR") ;;
+  ceiling) cmd=(java ${SERVICE_JAVA_OPTS:--Xmx256m} -jar "$CEILING_JAR" "$PORT") ;;
+  *) echo "target must be service or ceiling" >&2; exit 2 ;;
+esac
+PORT=$PORT DATA_DIR=$DATA "${cmd[@]}" >"$DATA/server.log" 2>&1 &
+pid=$!
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$DATA"' EXIT
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.1; done
+
+url="http://127.0.0.1:$PORT"
+# Preload the keys (GETs need them), then warm up the JIT with the measured request.
+wrk -t2 -c50 -d3s -s "$BENCH_DIR/post.lua" "$url" -- 1000 bench >/dev/null
+wrk -t2 -c"$CONNS" -d"${WARMUP}s" -s "$BENCH_DIR/$KIND.lua" "$url" -- 1000 bench >/dev/null
+
+cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+switches() { cat /proc/"$pid"/task/*/status | awk '/ctxt_switches/ {s += $2} END {print s}'; }
+ticks=$(getconf CLK_TCK)
+c0=$(cpu) s0=$(switches)
+result=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "$BENCH_DIR/$KIND.lua" "$url" -- 1000 bench | grep '^RESULT')
+c1=$(cpu) s1=$(switches)
+requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$result")
+echo "$TARGET $KIND c=$CONNS: $result"
+awk -v c=$((c1 - c0)) -v s=$((s1 - s0)) -v n="$requests" -v t="$ticks" -v d="$DURATION" 'BEGIN {
+  printf "server CPU %.2f s in %d s (%.0f%% of one core); %.1f us CPU per request; %.2f context switches per request; load %s\n",
+    c / t, d, 100 * c / t / d, 1e6 * c / t / n, s / n, "'"$(cut -d' ' -f1 /proc/loadavg)"'"
+}'
