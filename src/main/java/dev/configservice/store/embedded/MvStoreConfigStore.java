@@ -135,6 +135,8 @@ public final class MvStoreConfigStore implements ConfigStore {
           // No commit from a writing thread when unsaved changes pile up: the checkpointer is the only committer,
           // so the writer never stalls on page serialization (the log makes the changes durable meanwhile).
           .autoCommitBufferSize(0)
+          // Reads are served from the service's own cache first; a small page cache leaves the heap to that one.
+          .cacheSize(4)
           .open();
       try {
         MvStoreConfigStore opened = new MvStoreConfigStore(vertx, store, maxVersions, clock, fsync, checkpointInterval);
