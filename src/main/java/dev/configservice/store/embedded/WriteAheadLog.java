@@ -153,11 +153,10 @@ final class WriteAheadLog implements AutoCloseable {
       if (start < end) {
         int needed = 2 * RECORD_HEADER + batch.getInt(start);
         Segment full = active;
-        sealActive();
+        moveTo(open(full.id + 1, needed));
         if (touched.isEmpty() || touched.get(touched.size() - 1) != full) {
           touched.add(full);
         }
-        active = open(full.id + 1, needed);
       }
     }
     return touched;
@@ -167,10 +166,24 @@ final class WriteAheadLog implements AutoCloseable {
   void rotate() throws IOException {
     if (active.position > 0) {
       Segment full = active;
-      sealActive();
+      moveTo(open(full.id + 1, 0));
       force(full);
-      active = open(full.id + 1, 0);
     }
+  }
+
+  /**
+   * Seals the active segment and makes {@code next} (already created, so a full disk fails before anything
+   * changed) the active one. Never a seal without a next segment: records appended after a seal would be lost.
+   */
+  private void moveTo(Segment next) throws IOException {
+    try {
+      sealActive();
+    } catch (IOException | RuntimeException e) {
+      live.remove(next);
+      next.channel.close();
+      throw e;
+    }
+    active = next;
   }
 
   /** Writes the seal that lets recovery go on to the next segment. */
