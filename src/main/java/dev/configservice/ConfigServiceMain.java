@@ -14,10 +14,18 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ConfigServiceMain {
 
+  private static final String MAX_CACHED_BUFFER = "jdk.nio.maxCachedBufferSize";
+
   private ConfigServiceMain() {
   }
 
   public static void main(String[] args) throws Exception {
+    // The JDK keeps, per thread and forever, a direct buffer as large as the largest heap buffer written to a
+    // file or socket; the store's checkpoints write chunks of many megabytes. Cap what is kept (larger writes
+    // get a temporary buffer). Must be set before the first NIO write; -Djdk.nio.maxCachedBufferSize wins.
+    if (System.getProperty(MAX_CACHED_BUFFER) == null) {
+      System.setProperty(MAX_CACHED_BUFFER, Integer.toString(256 * 1024));
+    }
     if (Arrays.asList(args).contains("--help")) {
       printHelp();
       return;

@@ -38,7 +38,7 @@ import java.util.zip.CRC32C;
  */
 final class WriteAheadLog implements AutoCloseable {
 
-  static final int DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
+  static final int DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
   static final int RECORD_HEADER = 8;
   private static final int MAX_SPARES = 2;
   private static final Pattern SEGMENT = Pattern.compile("wal-(\\d{19})\\.log");
