@@ -8,7 +8,8 @@
 #
 # Options (main mode):
 #   --duration S      seconds per wrk measurement (default 15)
-#   --warmup S        seconds of wrk warm-up per target before measuring (default 5)
+#   --warmup S        seconds of wrk warm-up per target, GET and POST at the start and POST again right
+#                     before the POST rows (default 10; the write path's JIT settles after ~30 s of writes)
 #   --conns "LIST"    GET connection counts (default "50 300 1000 10000"); POST is always at 50
 #   --targets "LIST"  any of: embedded ceiling dynamodb (default all three)
 #   --mem-keys N      keys of 1 KiB for the resident-memory test, 0 to skip (default 100000)
@@ -21,7 +22,8 @@
 #   --service-cpus L  pin the service to these CPUs with taskset (e.g. 0), so that Gatling on the other
 #                     cores can really offer 3x what the service sustains; default: no pinning
 #
-# Environment: SERVICE_JAVA_OPTS (JVM flags for the service and the ceiling, default none);
+# Environment: SERVICE_JAVA_OPTS (JVM flags for the service and the ceiling; default -Xmx224m, the heap README
+#   gives for 100,000 keys of 1 KiB: without a limit the JVM grows the heap to a quarter of RAM under load);
 #   SERVICE_JAR (a prebuilt service jar; default target/config-service.jar, built by the script).
 # The script raises the open-file limit (ulimit -n) to 65535 or the hard limit, since 10,000 connections
 # need 10,000 descriptors in wrk and in the server. Ports: 28080 service, 28081 ceiling, 28082 dynalite,
@@ -43,7 +45,9 @@ KEYS=1000
 
 MODE=bench
 if [[ "${1:-}" == "overload" ]]; then MODE=overload; shift; fi
-DURATION=15 WARMUP=5 CONNS="50 300 1000 10000" TARGETS="embedded ceiling dynamodb" MEM_KEYS=100000 BUILD=1
+JAVA_OPTS_GIVEN=${SERVICE_JAVA_OPTS+1}
+SERVICE_JAVA_OPTS=${SERVICE_JAVA_OPTS--Xmx224m}
+DURATION=15 WARMUP=10 CONNS="50 300 1000 10000" TARGETS="embedded ceiling dynamodb" MEM_KEYS=100000 BUILD=1
 OUT="" RATE="" OVERLOAD_DURATION=30 MAX_IN_FLIGHT="" SERVICE_CPUS=""
 ORIG_ARGS=""; [[ $# -gt 0 ]] && ORIG_ARGS=$(printf '%q ' "$@") && ORIG_ARGS=${ORIG_ARGS% }
 while [[ $# -gt 0 ]]; do
@@ -304,7 +308,11 @@ done
 for c in $CONNS; do
   for t in "${LIVE[@]}"; do measure "$t" "${PORT_OF[$t]}" get "$c" "$DURATION" record; done
 done
-for t in "${LIVE[@]}"; do measure "$t" "${PORT_OF[$t]}" post 50 "$DURATION" record; done
+for t in "${LIVE[@]}"; do
+  log "$t: warm-up ${WARMUP}s POST"
+  measure "$t" "${PORT_OF[$t]}" post 50 "$WARMUP"
+  measure "$t" "${PORT_OF[$t]}" post 50 "$DURATION" record
+done
 for t in "${LIVE[@]}"; do
   RSS_AFTER[$t]=$(rss_mib "${PID_OF[$t]}")
   stop_pid "${PID_OF[$t]}"
@@ -343,7 +351,7 @@ ELAPSED=$(( $(date +%s) - RUN_START ))
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 CMD_ENV=""
 [[ "$SERVICE_JAR_GIVEN" == 1 ]] && CMD_ENV="SERVICE_JAR=$SERVICE_JAR "
-[[ -n "${SERVICE_JAVA_OPTS:-}" ]] && CMD_ENV="${CMD_ENV}SERVICE_JAVA_OPTS='$SERVICE_JAVA_OPTS' "
+[[ -n "$JAVA_OPTS_GIVEN" ]] && CMD_ENV="${CMD_ENV}SERVICE_JAVA_OPTS='$SERVICE_JAVA_OPTS' "
 OUT=${OUT:-"$REPO/docs/benchmarks/$(date -u +%F)-$(hostname).md"}
 mkdir -p "$(dirname "$OUT")"
 col() { local v=${R["$1"]:-"- - - - -"}; awk -v i="$2" '{print $i}' <<<"$v"; }
@@ -357,8 +365,8 @@ ratio() {
   echo "- Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, $(uname -sr); load average before/after the run: $LOAD_START / $LOAD_END (anything well above 0 means other work shared the cores)"
   echo "- Java: $(java -version 2>&1 | head -1)$( [[ -n "${SERVICE_JAVA_OPTS:-}" ]] && echo ", JVM flags: $SERVICE_JAVA_OPTS")"
   echo "- Load generator: $(wrk --version 2>&1 | head -1 | awk '{print $1, $2}'), 2 threads, on the same cores as the server (so each number is the server's share of a machine it shares with wrk)"
-  echo "- Command: \`${CMD_ENV}gatling/bench/run.sh${ORIG_ARGS:+ $ORIG_ARGS}\` (open-file limit $NOFILE; ${DURATION} s per measurement after ${WARMUP} s warm-up; $KEYS keys of ~100 B preloaded; whole run ${ELAPSED} s)"
-  echo "- Service: \`java -jar target/config-service.jar\` with default settings; ceiling: gatling/bench/ceiling (plain vertx-core, one verticle per core, ConcurrentHashMap)"
+  echo "- Command: \`${CMD_ENV}gatling/bench/run.sh${ORIG_ARGS:+ $ORIG_ARGS}\` (open-file limit $NOFILE; ${DURATION} s per measurement after ${WARMUP} s warm-up, POST warmed up again for ${WARMUP} s right before its rows; $KEYS keys of ~100 B preloaded; whole run ${ELAPSED} s)"
+  echo "- Service: \`java ${SERVICE_JAVA_OPTS:+$SERVICE_JAVA_OPTS }-jar target/config-service.jar\` with default settings (the ceiling gets the same JVM flags); ceiling: gatling/bench/ceiling (plain vertx-core, one verticle per core, ConcurrentHashMap)"
   echo
   echo "## Throughput and latency (wrk --latency; latencies in ms)"
   echo
