@@ -67,6 +67,8 @@ public final class MvStoreConfigStore implements ConfigStore {
   private final MVMap<String, byte[]> history;
   private final MVMap<String, Long> meta;
   private final int maxVersions;
+  /** History beyond MAX_VERSIONS is removed when a key's version reaches a multiple of this. */
+  static final int PRUNE_BATCH = 16;
   private final Clock clock;
   private final boolean fsync;
   private final long checkpointIntervalNanos;
@@ -185,8 +187,19 @@ public final class MvStoreConfigStore implements ConfigStore {
 
   @Override
   public Future<Optional<ConfigEntry>> getVersion(ConfigKey key, long version) {
-    return read(() -> Optional.ofNullable(history.get(EntryCodec.historyKey(key.value(), version)))
-        .map(stored -> EntryCodec.decode(key, stored)));
+    return read(() -> {
+      if (version < oldestKept(key)) {
+        return Optional.empty(); // beyond MAX_VERSIONS, even if a batched prune has not removed it yet
+      }
+      return Optional.ofNullable(history.get(EntryCodec.historyKey(key.value(), version)))
+          .map(stored -> EntryCodec.decode(key, stored));
+    });
+  }
+
+  /** The lowest version reads may show: the head's version less MAX_VERSIONS, whatever is still stored. */
+  private long oldestKept(ConfigKey key) {
+    byte[] head = current.get(key.value());
+    return head == null ? 0 : EntryCodec.versionOf(head) - maxVersions + 1;
   }
 
   @Override
@@ -259,8 +272,8 @@ public final class MvStoreConfigStore implements ConfigStore {
     return read(() -> {
       long before = cursor == null ? Long.MAX_VALUE : decodeVersionCursor(cursor);
       List<ConfigEntry> items = new ArrayList<>(Math.min(limit, 128));
-      String low = EntryCodec.historyKey(key.value(), 0);
-      // Walk down from just below 'before' to this key's lowest version.
+      // Walk down from just below 'before' to the lowest version kept (older ones may await a batched prune).
+      String low = EntryCodec.historyKey(key.value(), Math.max(0, oldestKept(key) - 1));
       String k = history.lowerKey(EntryCodec.historyKey(key.value(), before));
       while (k != null && k.compareTo(low) > 0 && items.size() < limit) {
         items.add(EntryCodec.decode(key, history.get(k)));
@@ -356,7 +369,10 @@ public final class MvStoreConfigStore implements ConfigStore {
     if (version >= oldestKept) {
       history.put(EntryCodec.historyKey(k, version), encoded);
     }
-    if (oldestKept > 1) {
+    // Prune in batches, on every PRUNE_BATCH-th version of a key, not on each write: a prune walks and rewrites
+    // the key's oldest history page, which most writes would otherwise dirty for one item. Reads hide the
+    // versions that wait (see oldestKept(ConfigKey)); a key holds at most PRUNE_BATCH - 1 extra versions.
+    if (oldestKept > 1 && version % PRUNE_BATCH == 0) {
       // Versions below oldestKept go; walk down from there until this key's versions end.
       String low = EntryCodec.historyKey(k, 0);
       String h = history.lowerKey(EntryCodec.historyKey(k, oldestKept));

@@ -64,6 +64,43 @@ class MvStoreRecoveryTest {
   }
 
   @Test
+  void historyBeyondMaxVersionsIsRemovedFromTheFileInBatches() throws Exception {
+    Path data = tmp.resolve("data");
+    MvStoreConfigStore store = open(data, 8 * 1024, Duration.ofMillis(20));
+    writeAll(store);
+    await(store.close());
+    // The file itself, read with MVStore: version 16 pruned everything below 12 (16 - MAX_VERSIONS + 1); the
+    // versions since wait for version 32. Reads show only the newest MAX_VERSIONS (assertEverythingThere).
+    try (org.h2.mvstore.MVStore file = new org.h2.mvstore.MVStore.Builder()
+        .fileName(data.resolve("config.mv.db").toString()).readOnly().open()) {
+      org.h2.mvstore.MVMap<String, byte[]> history = file.openMap("history",
+          new org.h2.mvstore.MVMap.Builder<String, byte[]>().keyType(org.h2.mvstore.type.StringDataType.INSTANCE)
+              .valueType(org.h2.mvstore.type.ByteArrayDataType.INSTANCE));
+      for (int k = 0; k < KEYS; k++) {
+        String prefix = EntryCodec.historyKey(key(k).value(), 0);
+        String base = prefix.substring(0, key(k).value().length() + 1); // the key and the separator
+        String first = history.higherKey(prefix);
+        long stored = 0;
+        for (java.util.Iterator<String> it = history.keyIterator(first); it.hasNext(); ) {
+          String h = it.next();
+          if (!h.startsWith(base)) {
+            break;
+          }
+          stored++;
+        }
+        assertThat(stored).as("versions stored for key %d", k).isEqualTo(VERSIONS - 12 + 1)
+            .isLessThanOrEqualTo(MAX_VERSIONS + MvStoreConfigStore.PRUNE_BATCH - 1);
+        assertThat(first).isEqualTo(EntryCodec.historyKey(key(k).value(), 12));
+      }
+    }
+    MvStoreConfigStore reopened = open(data, 8 * 1024, Duration.ofMillis(20));
+    assertEverythingThere(reopened);
+    assertThat(await(reopened.getVersion(key(0), 12))).as("stored, but beyond MAX_VERSIONS").isEmpty();
+    assertThat(await(reopened.getVersion(key(0), 26))).isPresent();
+    await(reopened.close());
+  }
+
+  @Test
   void aCrashCopyTakenWhileCheckpointsRunRecoversEveryAcknowledgedWrite() throws Exception {
     Path data = tmp.resolve("data");
     MvStoreConfigStore store = open(data, 8 * 1024, Duration.ofHours(1));
