@@ -12,6 +12,7 @@ import dev.configservice.http.HttpDependencies;
 import dev.configservice.http.HttpVerticle;
 import dev.configservice.metrics.CloudWatchEmfPublisher;
 import dev.configservice.metrics.Metrics;
+import dev.configservice.metrics.ServiceMetricsFactory;
 import dev.configservice.store.InstrumentedConfigStore;
 import dev.configservice.store.dynamodb.DynamoDbConfigStore;
 import dev.configservice.store.dynamodb.DynamoDbSettings;
@@ -24,7 +25,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.micrometer.Label;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -77,9 +77,8 @@ public final class ConfigServiceApp {
             .setMetricsOptions(new MicrometerMetricsOptions()
                 .setEnabled(true)
                 .setJvmMetricsEnabled(true)
-                .setMeterCacheEnabled(true)
                 .addLabels(Label.HTTP_ROUTE, Label.EB_ADDRESS)))
-        .withMetrics(new MicrometerMetricsFactory(registry))
+        .withMetrics(new ServiceMetricsFactory(registry))
         .build();
     vertx.eventBus().registerDefaultCodec(ConfigChanged.class, new ConfigChangedCodec());
     Clock clock = Clock.systemUTC();

@@ -22,10 +22,6 @@ public final class Metrics {
 
   public static PrometheusMeterRegistry createRegistry() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    // Request and response sizes cost a summary update per request and say little about a config API whose
-    // bodies are bounded; vertx_http_server_bytes_read/written_total still count the traffic.
-    registry.config().meterFilter(MeterFilter.denyNameStartsWith("vertx.http.server.request.bytes"));
-    registry.config().meterFilter(MeterFilter.denyNameStartsWith("vertx.http.server.response.bytes"));
     registry.config().meterFilter(new MeterFilter() {
       @Override
       public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {

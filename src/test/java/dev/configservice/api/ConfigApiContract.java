@@ -611,11 +611,24 @@ public abstract class ConfigApiContract {
     assertThat(text).contains("vertx_http_server_requests_total{code=\"201\",method=\"POST\",route=\"/config\"}");
     assertThat(text).doesNotContain("route=\"/config/" + p);
     assertThat(text).contains("vertx_http_server_response_time_seconds_bucket");
+    // Every answered request is counted once and timed once, under the same labels; none is left active.
+    String labels = "{code=\"201\",method=\"POST\",route=\"/config\"}";
+    assertThat(sample(text, "vertx_http_server_requests_total" + labels)).isPositive()
+        .isEqualTo(sample(text, "vertx_http_server_response_time_seconds_count" + labels));
+    assertThat(sample(text, "vertx_http_server_active_requests{method=\"POST\"}")).isZero();
+    assertThat(text).contains("# HELP vertx_http_server_requests_total Number of processed requests");
     assertThat(text).contains("config_store_call_seconds_count{operation=\"put\",outcome=\"success\"}");
     assertThat(text).contains("config_store_call_seconds_bucket");
     assertThat(text).contains("config_cache_hits_total").contains("config_cache_misses_total").contains("config_cache_entries");
     assertThat(text).contains("config_http_shed_total").contains("config_store_ready 1.0");
     assertThat(text).containsPattern("vertx_eventbus_published_total\\{address=\"config.changed\",side=\"local\"} [1-9]");
     assertThat(text).contains("jvm_memory_used_bytes");
+  }
+
+  /** The value of one Prometheus sample line, {@code name{labels} value}. */
+  private static double sample(String text, String nameAndLabels) {
+    return text.lines().filter(l -> l.startsWith(nameAndLabels + " ")).findFirst()
+        .map(l -> Double.parseDouble(l.substring(nameAndLabels.length() + 1).trim()))
+        .orElseThrow(() -> new AssertionError("no sample " + nameAndLabels));
   }
 }
