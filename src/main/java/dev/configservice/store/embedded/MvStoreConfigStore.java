@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,6 +70,8 @@ public final class MvStoreConfigStore implements ConfigStore {
   private final int maxVersions;
   /** History beyond MAX_VERSIONS is removed when a key's version reaches a multiple of this. */
   static final int PRUNE_BATCH = 16;
+  /** Heads the writer keeps of the keys it wrote last (a few hundred KiB). */
+  private static final int RECENT_HEADS = 4096;
   private final Clock clock;
   private final boolean fsync;
   private final long checkpointIntervalNanos;
@@ -80,6 +83,17 @@ public final class MvStoreConfigStore implements ConfigStore {
   private final Thread checkpointer;
   private WriteAheadLog log;
   // Writer-thread state.
+  /**
+   * The heads of recently written keys, so that a write to a hot key does not search the current map for the
+   * head it builds on. Only the writer thread (and recovery, before it starts) writes heads, so this copy is
+   * always the map's.
+   */
+  private final Map<String, byte[]> recentHeads = new LinkedHashMap<>(RECENT_HEADS * 4 / 3 + 1, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
+      return size() > RECENT_HEADS;
+    }
+  };
   private ByteBuffer logBatch = ByteBuffer.allocate(256 * 1024);
   private long batchSeq;
   private long checkpointedSeq;
@@ -205,7 +219,7 @@ public final class MvStoreConfigStore implements ConfigStore {
   @Override
   public Future<PutResult> put(ConfigKey key, String valueJson, Precondition precondition) {
     return write(() -> {
-      byte[] before = current.get(key.value());
+      byte[] before = head(key.value());
       long latest = before == null ? 0 : EntryCodec.versionOf(before);
       long live = before == null || EntryCodec.isTombstone(before) ? 0 : latest;
       if (!precondition.allows(live)) {
@@ -220,7 +234,7 @@ public final class MvStoreConfigStore implements ConfigStore {
   @Override
   public Future<ConfigEntry> delete(ConfigKey key, Precondition precondition) {
     return write(() -> {
-      byte[] before = current.get(key.value());
+      byte[] before = head(key.value());
       long latest = before == null ? 0 : EntryCodec.versionOf(before);
       long live = before == null || EntryCodec.isTombstone(before) ? 0 : latest;
       if (live == 0 && (precondition == Precondition.NONE || precondition == Precondition.ABSENT)) {
@@ -350,7 +364,7 @@ public final class MvStoreConfigStore implements ConfigStore {
     byte[] encoded = new byte[record.remaining()];
     record.get(encoded);
     String k = new String(key, StandardCharsets.UTF_8);
-    apply(k, encoded, current.get(k));
+    apply(k, encoded, head(k));
   }
 
   /**
@@ -363,7 +377,9 @@ public final class MvStoreConfigStore implements ConfigStore {
     long version = EntryCodec.versionOf(encoded);
     long headVersion = before == null ? 0 : EntryCodec.versionOf(before);
     if (version > headVersion) {
-      current.put(k, EntryCodec.head(encoded));
+      byte[] head = EntryCodec.head(encoded);
+      current.put(k, head);
+      recentHeads.put(k, head);
     }
     long oldestKept = Math.max(version, headVersion) - maxVersions + 1;
     if (version >= oldestKept) {
@@ -381,6 +397,12 @@ public final class MvStoreConfigStore implements ConfigStore {
         h = history.lowerKey(h);
       }
     }
+  }
+
+  /** The current head of {@code k}, from the writer's recent heads or the current map (writer thread only). */
+  private byte[] head(String k) {
+    byte[] head = recentHeads.get(k);
+    return head != null ? head : current.get(k);
   }
 
   private void ensureLogRoom(int bytes) {
