@@ -4,11 +4,9 @@ import dev.configservice.config.InvalidSettingsException;
 import dev.configservice.config.ServiceConfig;
 import dev.configservice.config.SettingsParser;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.LoggerFactory;
 
 /**
  * Entry point: reads the settings once, sets up logging from them, starts the service, and stops it
@@ -44,10 +42,6 @@ public final class ConfigServiceMain {
     // Logging is configured from the settings before the first logger exists (logback.xml reads these).
     System.setProperty("LOG_APPENDER", config.logFormat() == ServiceConfig.LogFormat.JSON ? "JSON" : "TEXT");
     System.setProperty("LOG_LEVEL", config.logLevel());
-    List<String> memory = JvmMemory.returnIdleHeap();
-    if (!memory.isEmpty()) {
-      LoggerFactory.getLogger(ConfigServiceMain.class).info("returning idle heap to the OS: {}", String.join(", ", memory));
-    }
 
     ConfigServiceApp app;
     try {

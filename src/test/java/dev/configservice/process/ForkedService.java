@@ -34,14 +34,8 @@ final class ForkedService implements AutoCloseable {
   }
 
   static ForkedService start(Path dataDir, int port, Map<String, String> extraEnv, Path log) throws Exception {
-    return start(dataDir, port, extraEnv, log, List.of());
-  }
-
-  static ForkedService start(Path dataDir, int port, Map<String, String> extraEnv, Path log, List<String> jvmArgs)
-      throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
-    command.addAll(jvmArgs);
     command.addAll(coverageAgent());
     command.add("-Dlogback.configurationFile=logback.xml"); // the jar's logging, not the tests' logback-test.xml
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.configservice.ConfigServiceMain"));

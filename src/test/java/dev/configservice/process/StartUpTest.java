@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,24 +36,6 @@ class StartUpTest {
         dir.resolve("store.log"));
     assertThat(run.getKey()).isEqualTo(1);
     assertThat(run.getValue()).contains("failed to start");
-  }
-
-  @Test
-  void theJvmIsToldToReturnIdleHeapUnlessTheCommandLineSaysOtherwise() throws Exception {
-    int port = ForkedService.freePort();
-    Path log = dir.resolve("memory.log");
-    String flags;
-    try (ForkedService service = ForkedService.start(dir.resolve("memory-data"), port, Map.of(), log,
-        List.of("-XX:MaxHeapFreeRatio=50"))) {
-      String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-      Process p = new ProcessBuilder(jcmd, Long.toString(service.process.pid()), "VM.flags").redirectErrorStream(true)
-          .start();
-      flags = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-    }
-    // The JVM's own view: the two defaults were changed at run time, the one given on the command line kept.
-    assertThat(flags).contains("-XX:MinHeapFreeRatio=10", "-XX:G1PeriodicGCInterval=30000", "-XX:MaxHeapFreeRatio=50");
-    assertThat(Files.readString(log)).contains("returning idle heap to the OS: MinHeapFreeRatio=10, G1PeriodicGCInterval=30000");
   }
 
   @Test
