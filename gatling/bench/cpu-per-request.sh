@@ -4,7 +4,7 @@
 #
 #   gatling/bench/cpu-per-request.sh [service|ceiling] [post|get]     (defaults: service post)
 #
-# Environment: PORT (28090), CONNS (50), WARMUP (15 s), DURATION (10 s), SERVICE_JAVA_OPTS (-Xmx224m, as run.sh),
+# Environment: PORT (28090), CONNS (50), WARMUP (15 s), DURATION (10 s), SERVICE_JAVA_OPTS (-Xms224m -Xmx224m, as run.sh),
 #   SERVICE_JAR / CEILING_JAR (the built jars), and any service setting (e.g. DURABILITY=process).
 # Starts the server on 127.0.0.1:PORT with a fresh data directory, warms up, measures, stops only that server.
 set -euo pipefail
@@ -19,8 +19,8 @@ CEILING_JAR=${CEILING_JAR:-$BENCH_DIR/ceiling/target/config-ceiling.jar}
 DATA=$(mktemp -d)
 
 case "$TARGET" in
-  service) cmd=(java ${SERVICE_JAVA_OPTS--Xmx224m} -jar "$SERVICE_JAR") ;;
-  ceiling) cmd=(java ${SERVICE_JAVA_OPTS--Xmx224m} -jar "$CEILING_JAR" "$PORT") ;;
+  service) cmd=(java ${SERVICE_JAVA_OPTS--Xms224m -Xmx224m} -jar "$SERVICE_JAR") ;;
+  ceiling) cmd=(java ${SERVICE_JAVA_OPTS--Xms224m -Xmx224m} -jar "$CEILING_JAR" "$PORT") ;;
   *) echo "target must be service or ceiling" >&2; exit 2 ;;
 esac
 PORT=$PORT DATA_DIR=$DATA "${cmd[@]}" >"$DATA/server.log" 2>&1 &

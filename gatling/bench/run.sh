@@ -22,8 +22,9 @@
 #   --service-cpus L  pin the service to these CPUs with taskset (e.g. 0), so that Gatling on the other
 #                     cores can really offer 3x what the service sustains; default: no pinning
 #
-# Environment: SERVICE_JAVA_OPTS (JVM flags for the service and the ceiling; default -Xmx224m, the heap README
-#   gives for 100,000 keys of 1 KiB: without a limit the JVM grows the heap to a quarter of RAM under load);
+# Environment: SERVICE_JAVA_OPTS (JVM flags for the service and the ceiling; default -Xms224m -Xmx224m, the heap
+#   README gives for 100,000 keys of 1 KiB: without a limit the JVM grows the heap to a quarter of RAM under load,
+#   and without -Xms G1 shrinks it at start-up and then collects 3-4x as often);
 #   SERVICE_JAR (a prebuilt service jar; default target/config-service.jar, built by the script).
 # The script raises the open-file limit (ulimit -n) to 65535 or the hard limit, since 10,000 connections
 # need 10,000 descriptors in wrk and in the server. Ports: 28080 service, 28081 ceiling, 28082 dynalite,
@@ -46,7 +47,7 @@ KEYS=1000
 MODE=bench
 if [[ "${1:-}" == "overload" ]]; then MODE=overload; shift; fi
 JAVA_OPTS_GIVEN=${SERVICE_JAVA_OPTS+1}
-SERVICE_JAVA_OPTS=${SERVICE_JAVA_OPTS--Xmx224m}
+SERVICE_JAVA_OPTS=${SERVICE_JAVA_OPTS--Xms224m -Xmx224m}
 DURATION=15 WARMUP=10 CONNS="50 300 1000 10000" TARGETS="embedded ceiling dynamodb" MEM_KEYS=100000 BUILD=1
 OUT="" RATE="" OVERLOAD_DURATION=30 MAX_IN_FLIGHT="" SERVICE_CPUS=""
 ORIG_ARGS=""; [[ $# -gt 0 ]] && ORIG_ARGS=$(printf '%q ' "$@") && ORIG_ARGS=${ORIG_ARGS% }
