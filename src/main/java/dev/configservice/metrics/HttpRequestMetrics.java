@@ -10,6 +10,7 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.core.spi.observability.HttpRequest;
 import io.vertx.core.spi.observability.HttpResponse;
 import io.vertx.core.spi.metrics.HttpServerMetrics;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -140,13 +141,23 @@ final class HttpRequestMetrics implements HttpServerMetrics<HttpRequestMetrics.R
 
   @Override
   public Request requestBegin(Object socketMetric, HttpRequest request) {
-    String method = request.method().name();
+    String method = label(request.method());
     return new Request(method, meters.active(method));
   }
 
+  /**
+   * The method label: a standard method's name, or OTHER. Vert.x accepts any token as a method, and a label per
+   * token would let clients create meters without bound.
+   */
+  static String label(HttpMethod method) {
+    return STANDARD_METHODS.contains(method) ? method.name() : "OTHER";
+  }
+
+  private static final Set<HttpMethod> STANDARD_METHODS = Set.copyOf(HttpMethod.values());
+
   @Override
   public Request responsePushed(Object socketMetric, HttpMethod method, String uri, HttpResponse response) {
-    Request pushed = new Request(method.name(), meters.active(method.name()));
+    Request pushed = new Request(label(method), meters.active(label(method)));
     pushed.requestEnded = true; // a pushed response has no request to read
     return pushed;
   }

@@ -74,6 +74,18 @@ class HttpRequestMetricsTest {
   }
 
   @Test
+  void methodsOutsideTheStandardOnesShareOneLabel() throws Exception {
+    for (String method : new String[] {"FOO", "BAR", "PATCH"}) {
+      assertThat(exchange(method + " /a HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 200");
+    }
+    assertThat(registry.get(HttpRequestMetrics.REQUESTS).tags("method", "OTHER", "code", "200").counter().count())
+        .isEqualTo(2);
+    assertThat(registry.get(HttpRequestMetrics.REQUESTS).tags("method", "PATCH", "code", "200").counter().count())
+        .isEqualTo(1);
+    assertThat(registry.find(HttpRequestMetrics.REQUESTS).tag("method", "FOO").counters()).isEmpty();
+  }
+
+  @Test
   void aRequestTheClientAbandonsIsCountedAsAResetAndLeavesNothingActive() throws Exception {
     try (Socket socket = new Socket("127.0.0.1", server.actualPort())) {
       OutputStream out = socket.getOutputStream();
