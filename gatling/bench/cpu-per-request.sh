@@ -7,6 +7,7 @@
 # Environment: PORT (28090), CONNS (50), WARMUP (15 s), DURATION (10 s), SERVICE_JAVA_OPTS (-Xms224m -Xmx224m, as run.sh),
 #   SERVICE_JAR / CEILING_JAR (the built jars), and any service setting (e.g. DURABILITY=process).
 # Starts the server on 127.0.0.1:PORT with a fresh data directory, warms up, measures, stops only that server.
+# Prints the whole server's CPU per request, then per thread pool (event loops, the store's writer, GC, JIT).
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,12 +37,21 @@ wrk -t2 -c"$CONNS" -d"${WARMUP}s" -s "$BENCH_DIR/$KIND.lua" "$url" -- 1000 bench
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 switches() { cat /proc/"$pid"/task/*/status | awk '/ctxt_switches/ {s += $2} END {print s}'; }
 ticks=$(getconf CLK_TCK)
+# CPU time per thread name (threads of one pool summed: vert.x-eventloo, mvstore-writer, GC_Thread#0, C2_Compiler...)
+threads() {
+  for t in /proc/"$pid"/task/*; do printf '%s %s\n' "$(tr ' ' '_' <"$t/comm")" "$(awk '{print $14 + $15}' "$t/stat")"; done \
+    | awk '{a[$1] += $2} END {for (k in a) print k, a[k]}' | sort
+}
+threads >"$DATA/threads0"
 c0=$(cpu) s0=$(switches)
 result=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "$BENCH_DIR/$KIND.lua" "$url" -- 1000 bench | grep '^RESULT')
 c1=$(cpu) s1=$(switches)
+threads >"$DATA/threads1"
 requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$result")
 echo "$TARGET $KIND c=$CONNS: $result"
 awk -v c=$((c1 - c0)) -v s=$((s1 - s0)) -v n="$requests" -v t="$ticks" -v d="$DURATION" 'BEGIN {
   printf "server CPU %.2f s in %d s (%.0f%% of one core); %.1f us CPU per request; %.2f context switches per request; load %s\n",
     c / t, d, 100 * c / t / d, 1e6 * c / t / n, s / n, "'"$(cut -d' ' -f1 /proc/loadavg)"'"
 }'
+echo -n "per thread (us CPU per request): "
+join "$DATA/threads0" "$DATA/threads1" | awk -v n="$requests" -v t="$ticks" '$3 - $2 > 0 {printf "%s %.1f  ", $1, 1e6 * ($3 - $2) / t / n} END {print ""}'
