@@ -86,8 +86,8 @@ public final class ConfigServiceApp {
     return openStore(vertx, config, clock, registry)
         .map(raw -> (ConfigStore) new InstrumentedConfigStore(vertx, raw, config.storeTimeout(), registry))
         .compose(store -> {
-          ConfigCache cache = new ConfigCache(config.cacheMaxEntries(), config.cacheTtl(), EntryJson::entryBytes,
-              EntryJson::etag, registry);
+          ConfigCache cache = new ConfigCache(config.cacheMaxEntries(), config.cacheMaxBytes(), config.cacheTtl(),
+              EntryJson::entryBytes, EntryJson::etag, registry);
           Readiness readiness = new Readiness(vertx, store, config.readyInterval(), registry);
           readiness.start();
           HttpDependencies deps = HttpDependencies.create(config, store, cache, readiness, registry, openApi);

@@ -25,27 +25,54 @@ public final class ConfigCache {
   private final Counter hits;
   private final Counter misses;
 
+  /** Bookkeeping an entry costs besides its body and key: the entry, its entity tag, the key's String, map nodes. */
+  static final int ENTRY_OVERHEAD_BYTES = 200;
+
   /**
    * @param maxEntries most keys held (0 disables caching)
    * @param ttl how long an entry may answer reads (zero: until evicted)
    * @param render the body a GET of a live entry answers with
    */
   public ConfigCache(long maxEntries, Duration ttl, Function<ConfigEntry, byte[]> render, MeterRegistry registry) {
-    this(maxEntries, ttl, render, version -> "\"" + version + "\"", registry);
+    this(maxEntries, Long.MAX_VALUE, ttl, render, version -> "\"" + version + "\"", registry);
   }
 
-  /** As above, with the entity tag of a version made by {@code etagOf}. */
-  public ConfigCache(long maxEntries, Duration ttl, Function<ConfigEntry, byte[]> render,
+  /**
+   * As above, with at most {@code maxBytes} held (bodies, keys and {@link #ENTRY_OVERHEAD_BYTES} per entry) and the
+   * entity tag of a version made by {@code etagOf}.
+   */
+  public ConfigCache(long maxEntries, long maxBytes, Duration ttl, Function<ConfigEntry, byte[]> render,
                      java.util.function.LongFunction<String> etagOf, MeterRegistry registry) {
     this.etagOf = etagOf;
-    // Maintenance (eviction) runs on the writing thread: bounded at once, and no extra thread pool.
-    this.entries = Caffeine.newBuilder().maximumSize(maxEntries).executor(Runnable::run).build();
+    this.entries = build(maxEntries, maxBytes);
     this.render = render;
     this.ttlNanos = ttl.isZero() ? Long.MAX_VALUE : ttl.toNanos();
     this.hits = Counter.builder("config.cache.hits").description("GETs answered from the cache").register(registry);
     this.misses = Counter.builder("config.cache.misses").description("GETs that went to the store").register(registry);
     Gauge.builder("config.cache.entries", entries, Cache::estimatedSize).description("entries in the cache")
         .register(registry);
+  }
+
+  /**
+   * Both bounds with one Caffeine weight: an entry weighs its bytes, but at least {@code maxBytes / maxEntries}, so
+   * the total stays within {@code maxBytes} and the count within {@code maxEntries}. Without a byte bound worth the
+   * name (over 1 MiB an entry), only the count. Maintenance (eviction) runs on the writing thread: bounded at once,
+   * and no extra thread pool.
+   */
+  private static Cache<String, CachedEntry> build(long maxEntries, long maxBytes) {
+    if (maxEntries == 0 || maxBytes / maxEntries > (1 << 20)) {
+      return Caffeine.newBuilder().maximumSize(maxEntries).executor(Runnable::run).build();
+    }
+    int least = (int) Math.max(1, maxBytes / maxEntries);
+    return Caffeine.newBuilder().maximumWeight(maxBytes)
+        .weigher((String key, CachedEntry e) -> Math.max(least, weightOf(key, e)))
+        .executor(Runnable::run).build();
+  }
+
+  /** What an entry costs the heap, about. */
+  static int weightOf(String key, CachedEntry e) {
+    long bytes = (long) ENTRY_OVERHEAD_BYTES + key.length() + (e.body() == null ? 0 : e.body().length);
+    return (int) Math.min(Integer.MAX_VALUE, bytes);
   }
 
   /** The cached state of {@code key}, or {@code null} on a miss (never cached, evicted or expired). */

@@ -17,6 +17,7 @@ public record ServiceConfig(
     int maxValueBytes,
     int maxVersions,
     long cacheMaxEntries,
+    long cacheMaxBytes,
     Duration cacheTtl,
     int maxInFlight,
     int httpInstances,
@@ -51,8 +52,9 @@ public record ServiceConfig(
 
   /** The same settings with another port (tests and tools start on port 0). */
   public ServiceConfig withPort(int newPort) {
-    return new ServiceConfig(host, newPort, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries, cacheTtl,
-        maxInFlight, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat, logLevel, dynamoDb,
+    return new ServiceConfig(host, newPort, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries,
+        cacheMaxBytes, cacheTtl, maxInFlight, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
+        logLevel, dynamoDb,
         cloudWatch);
   }
 }

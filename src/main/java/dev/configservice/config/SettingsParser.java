@@ -34,6 +34,8 @@ public final class SettingsParser {
     add("MAX_VALUE_BYTES", "65536", "largest value, serialized as compact JSON");
     add("MAX_VERSIONS", "100", "versions kept per key (history is pruned beyond)");
     add("CACHE_MAX_ENTRIES", "200000", "keys held in the in-memory read cache (0 disables it)");
+    add("CACHE_MAX_BYTES", "60%", "memory the read cache may hold (bodies, keys and ~200 bytes of bookkeeping per "
+        + "entry): bytes with an optional k, m or g, or a percentage of the JVM's maximum heap");
     add("CACHE_TTL", null, "how long a cached entry may serve reads; default: forever for embedded, 5s for dynamodb "
         + "(other instances' writes reach this one's cache within this time)");
     add("MAX_IN_FLIGHT", "4096", "requests in progress per instance before new ones get 503 + Retry-After");
@@ -144,6 +146,8 @@ public final class SettingsParser {
     Integer maxVersions = get("MAX_VERSIONS", s -> range(Integer.parseInt(s), 1, 100_000), "a whole number from 1 to 100000");
     Integer cacheMaxEntries = get("CACHE_MAX_ENTRIES", s -> range(Integer.parseInt(s), 0, Integer.MAX_VALUE),
         "a whole number >= 0");
+    Long cacheMaxBytes = get("CACHE_MAX_BYTES", SettingsParser::bytesOrHeapShare,
+        "bytes such as 134217728, 128m or 1g, or a share of the maximum heap from 1% to 90%");
     Integer maxInFlight = get("MAX_IN_FLIGHT", s -> range(Integer.parseInt(s), 1, 1_000_000),
         "a whole number from 1 to 1000000");
     Duration storeTimeout = get("STORE_TIMEOUT", SettingsParser::positiveDuration, "a positive duration such as 5s");
@@ -171,8 +175,9 @@ public final class SettingsParser {
       storeTimeout = store == ServiceConfig.StoreKind.DYNAMODB
           ? dynamoDb.apiCallTimeout().multipliedBy(2).plusSeconds(1) : Duration.ofSeconds(5);
     }
-    return new ServiceConfig(host, port, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries, cacheTtl,
-        maxInFlight, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat, logLevel, dynamoDb,
+    return new ServiceConfig(host, port, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries,
+        cacheMaxBytes, cacheTtl, maxInFlight, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
+        logLevel, dynamoDb,
         cloudWatch);
   }
 
@@ -191,6 +196,26 @@ public final class SettingsParser {
       problems.add(name + "='" + raw + "' is not valid: expected " + expected);
       return null;
     }
+  }
+
+  /** {@code 128m}, {@code 1g}, {@code 65536}, or {@code 60%} of the JVM's maximum heap. */
+  static long bytesOrHeapShare(String s) {
+    String v = s.trim().toLowerCase(Locale.ROOT);
+    if (v.endsWith("%")) {
+      int percent = range(Integer.parseInt(v.substring(0, v.length() - 1)), 1, 90);
+      return Runtime.getRuntime().maxMemory() / 100 * percent;
+    }
+    long unit = switch (v.isEmpty() ? ' ' : v.charAt(v.length() - 1)) {
+      case 'k' -> 1L << 10;
+      case 'm' -> 1L << 20;
+      case 'g' -> 1L << 30;
+      default -> 1;
+    };
+    long n = Long.parseLong(unit == 1 ? v : v.substring(0, v.length() - 1));
+    if (n < 1 || n > Long.MAX_VALUE / unit) {
+      throw new IllegalArgumentException();
+    }
+    return n * unit;
   }
 
   private static int range(int v, int min, int max) {

@@ -84,6 +84,28 @@ class ConfigCacheTest {
   }
 
   @Test
+  void bytesAreBoundedToo() {
+    // 1 KiB bodies, room for 100 entries by count but for about 40 by bytes
+    long maxBytes = 40L * (1024 + ConfigCache.ENTRY_OVERHEAD_BYTES + 4);
+    ConfigCache bounded = new ConfigCache(100, maxBytes, Duration.ZERO, e -> new byte[1024], v -> "\"" + v + "\"",
+        new SimpleMeterRegistry());
+    for (int i = 0; i < 1000; i++) {
+      bounded.apply(ConfigEntry.value(ConfigKey.of("k" + i), 1, "1", Instant.EPOCH));
+    }
+    assertThat(bounded.size()).isBetween(30L, 40L);
+  }
+
+  @Test
+  void theEntryBoundHoldsUnderAByteBoundForSmallBodies() {
+    ConfigCache bounded = new ConfigCache(100, 1L << 30, Duration.ZERO, e -> new byte[10], v -> "\"" + v + "\"",
+        new SimpleMeterRegistry());
+    for (int i = 0; i < 1000; i++) {
+      bounded.apply(ConfigEntry.value(ConfigKey.of("k" + i), 1, "1", Instant.EPOCH));
+    }
+    assertThat(bounded.size()).isBetween(90L, 100L);
+  }
+
+  @Test
   void changeEventsSurviveTheWireCodec() {
     ConfigChangedCodec codec = new ConfigChangedCodec();
     io.vertx.core.buffer.Buffer buffer = io.vertx.core.buffer.Buffer.buffer().appendString("prefix");

@@ -82,6 +82,22 @@ class SettingsParserTest {
   }
 
   @Test
+  void cacheBytesTakeUnitsOrAShareOfTheHeap() {
+    long heap = Runtime.getRuntime().maxMemory();
+    assertThat(SettingsParser.parse(Map.of(), NO_ARGS).cacheMaxBytes()).isEqualTo(heap / 100 * 60);
+    assertThat(SettingsParser.parse(Map.of("CACHE_MAX_BYTES", "25%"), NO_ARGS).cacheMaxBytes()).isEqualTo(heap / 100 * 25);
+    assertThat(SettingsParser.bytesOrHeapShare("128m")).isEqualTo(128L << 20);
+    assertThat(SettingsParser.bytesOrHeapShare("2G")).isEqualTo(2L << 30);
+    assertThat(SettingsParser.bytesOrHeapShare("65536")).isEqualTo(65536);
+    for (String bad : new String[] {"0", "-1m", "95%", "0%", "lots", "", "m"}) {
+      assertThatThrownBy(() -> SettingsParser.bytesOrHeapShare(bad)).as(bad).isInstanceOf(RuntimeException.class);
+    }
+    assertThatThrownBy(() -> SettingsParser.parse(Map.of("CACHE_MAX_BYTES", "half"), NO_ARGS))
+        .isInstanceOfSatisfying(InvalidSettingsException.class,
+            e -> assertThat(e.problems()).anySatisfy(p -> assertThat(p).contains("CACHE_MAX_BYTES='half' is not valid")));
+  }
+
+  @Test
   void durationsTakeUnitsOrIso() {
     assertThat(SettingsParser.duration("500ms")).isEqualTo(Duration.ofMillis(500));
     assertThat(SettingsParser.duration("2m")).isEqualTo(Duration.ofMinutes(2));
