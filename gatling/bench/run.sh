@@ -155,8 +155,8 @@ start_dynalite() {
     npm install --prefix "$DYNALITE_DIR" --no-audit --no-fund dynalite@4.0.0 >"$WORK/dynalite-install.log" 2>&1 \
       || { tail -5 "$WORK/dynalite-install.log" >&2; return 1; }
   fi
-  # Through dynalite-run.js, which keeps dynalite serving when a client abandons a request (it would exit).
-  node "$BENCH_DIR/dynalite-run.js" "$DYNALITE_DIR/node_modules/dynalite/cli.js" --host 127.0.0.1 --port "$DYN_PORT" \
+  # Through dynalite-run.js (shared with the tests), which keeps dynalite serving when a client abandons a request (it would exit).
+  node "$REPO/src/test/resources/dynalite/dynalite-run.js" "$DYNALITE_DIR/node_modules/dynalite/cli.js" --host 127.0.0.1 --port "$DYN_PORT" \
     --createTableMs 0 >"$WORK/dynalite.log" 2>&1 &
   DYNALITE_PID=$!
   PIDS+=("$DYNALITE_PID")

@@ -6,6 +6,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 public final class Dynalite implements AutoCloseable {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+  /** dynalite-run.js, a test resource: runs dynalite's command line so that an abandoned request does not stop it. */
+  private static final Path WRAPPER = wrapper();
 
   private final Path cli;
   private final Path dataDir;
@@ -73,6 +77,18 @@ public final class Dynalite implements AutoCloseable {
     // a test JVM that ends without stop() (a crash, a timeout) must not leave node running
     Runtime.getRuntime().addShutdownHook(new Thread(dynalite::kill, "dynalite-" + port + "-stop"));
     return dynalite;
+  }
+
+  private static Path wrapper() {
+    URL url = Dynalite.class.getResource("/dynalite/dynalite-run.js");
+    if (url == null) {
+      throw new IllegalStateException("dynalite/dynalite-run.js is not on the test class path");
+    }
+    try {
+      return Path.of(url.toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException("cannot read " + url + " as a file", e);
+    }
   }
 
   public int port() {
@@ -132,7 +148,8 @@ public final class Dynalite implements AutoCloseable {
   }
 
   private synchronized void launch() {
-    List<String> command = new ArrayList<>(List.of("node", cli.toString(), "--host", "127.0.0.1",
+    // Through the wrapper that keeps dynalite serving when a client abandons a request (dynalite alone exits).
+    List<String> command = new ArrayList<>(List.of("node", WRAPPER.toString(), cli.toString(), "--host", "127.0.0.1",
         "--port", Integer.toString(port), "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"));
     if (Boolean.getBoolean("dynalite.debug")) {
       command.add("--debug"); // logs every request with its headers and body
