@@ -76,7 +76,7 @@ public final class MvStoreConfigStore implements ConfigStore {
   private final boolean fsync;
   private final long checkpointIntervalNanos;
   private final WorkerExecutor readers;
-  private final BlockingQueue<Write<?>> writes = new LinkedBlockingQueue<>();
+  private final HandOff<Write<?>> writes = new HandOff<>();
   private final BlockingQueue<Checkpoint> checkpoints = new LinkedBlockingQueue<>();
   private final Promise<Void> closed = Promise.promise();
   private final Thread writer;
@@ -314,7 +314,7 @@ public final class MvStoreConfigStore implements ConfigStore {
   @Override
   public Future<Void> close() {
     closing = true;
-    writes.add(new Write<>(() -> null, null, null));
+    writes.offer(new Write<>(() -> null, null, null));
     return closed.future().compose(v -> vertx.executeBlocking(() -> {
       writer.join(TimeUnit.SECONDS.toMillis(30));
       checkpoints.add(new Checkpoint(-1));
@@ -430,32 +430,44 @@ public final class MvStoreConfigStore implements ConfigStore {
     }
     Context context = vertx.getOrCreateContext();
     Promise<T> promise = Promise.promise();
-    writes.add(new Write<>(mutation, promise, context));
+    writes.offer(new Write<>(mutation, promise, context));
     return promise.future();
   }
 
   private void writeLoop() {
     List<Write<?>> batch = new ArrayList<>(MAX_BATCH);
+    long idleWait = TimeUnit.SECONDS.toNanos(1);
     while (true) {
-      try {
-        Write<?> first = writes.poll(1, TimeUnit.SECONDS);
-        if (first == null) {
-          checkpointIfDue(false);
-          continue;
-        }
-        batch.add(first);
-        writes.drainTo(batch, MAX_BATCH - 1);
-        boolean close = batch.get(batch.size() - 1).promise == null;
-        Batch done = applyBatch(batch);
-        batch.clear();
-        acknowledge(done);
-        if (close) {
+      if (writes.drain(batch, MAX_BATCH, idleWait) == 0) {
+        if (Thread.currentThread().isInterrupted()) {
           return;
         }
-        checkpointIfDue(done.rotated());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        checkpointIfDue(false);
+        continue;
+      }
+      boolean close = false;
+      for (Write<?> w : batch) {
+        close |= w.promise == null;
+      }
+      Batch done = applyBatch(batch);
+      batch.clear();
+      acknowledge(done);
+      if (close) {
+        refuseLateWrites();
         return;
+      }
+      checkpointIfDue(done.rotated());
+    }
+  }
+
+  /** Answers writes that raced past the closing check and arrived after the close request: they were not applied. */
+  private void refuseLateWrites() {
+    List<Write<?>> late = new ArrayList<>();
+    writes.drain(late, Integer.MAX_VALUE, 0);
+    for (Write<?> w : late) {
+      if (w.promise != null) {
+        w.context.runOnContext(v -> w.finish(null,
+            new StoreUnavailableException("the embedded store is shutting down", Duration.ofSeconds(1))));
       }
     }
   }
