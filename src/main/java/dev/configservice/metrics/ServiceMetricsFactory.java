@@ -21,25 +21,35 @@ import io.vertx.core.spi.metrics.PoolMetrics;
 import io.vertx.core.spi.metrics.TCPMetrics;
 import io.vertx.core.spi.metrics.VertxMetrics;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.function.Supplier;
 
 /**
- * Vert.x's metrics: vertx-micrometer's for everything (event bus, pools, connections, JVM), except the HTTP
- * server's per-request meters, which {@link HttpRequestMetrics} records under the same names with meters
- * resolved once instead of on every request.
+ * Vert.x's metrics: vertx-micrometer's for everything (pools, connections, JVM), except the HTTP server's
+ * per-request meters and the event bus's, which {@link HttpRequestMetrics} and {@link EventBusMeters} record under
+ * the same names with meters resolved once instead of on every request or message.
  */
 public final class ServiceMetricsFactory implements VertxMetricsFactory {
 
   private final MicrometerMetricsFactory micrometer;
+  private final MeterRegistry registry;
   private final HttpRequestMetrics.Meters meters;
 
   public ServiceMetricsFactory(MeterRegistry registry) {
     this.micrometer = new MicrometerMetricsFactory(registry);
+    this.registry = registry;
     this.meters = new HttpRequestMetrics.Meters(registry);
   }
 
   @Override
   public VertxMetrics metrics(VertxOptions options) {
-    return new Metrics(micrometer.metrics(options), meters);
+    MicrometerMetricsOptions micrometerOptions = options.getMetricsOptions() instanceof MicrometerMetricsOptions m
+        ? m : new MicrometerMetricsOptions();
+    // Label rules (renames, ignores) are vertx-micrometer's to apply: with any, its event bus meters stay.
+    Supplier<EventBusMetrics<?>> eventBus = micrometerOptions.getLabelMatches().isEmpty()
+        ? () -> new EventBusMeters(registry, micrometerOptions.getMetricsNaming(), micrometerOptions.getLabels())
+        : null;
+    return new Metrics(micrometer.metrics(options), meters, eventBus);
   }
 
   @Override
@@ -57,14 +67,16 @@ public final class ServiceMetricsFactory implements VertxMetricsFactory {
     return micrometer.newOptions(json);
   }
 
-  /** vertx-micrometer's metrics with the HTTP server's request meters replaced. */
+  /** vertx-micrometer's metrics with the HTTP server's request meters and the event bus meters replaced. */
   private static final class Metrics implements VertxMetrics {
     private final VertxMetrics delegate;
     private final HttpRequestMetrics.Meters meters;
+    private final Supplier<EventBusMetrics<?>> eventBus;
 
-    Metrics(VertxMetrics delegate, HttpRequestMetrics.Meters meters) {
+    Metrics(VertxMetrics delegate, HttpRequestMetrics.Meters meters, Supplier<EventBusMetrics<?>> eventBus) {
       this.delegate = delegate;
       this.meters = meters;
+      this.eventBus = eventBus;
     }
 
     @Override
@@ -75,7 +87,9 @@ public final class ServiceMetricsFactory implements VertxMetricsFactory {
 
     @Override
     public EventBusMetrics<?> createEventBusMetrics() {
-      return delegate.createEventBusMetrics();
+      EventBusMetrics<?> micrometer = delegate.createEventBusMetrics();
+      // null: the event bus domain is disabled
+      return micrometer == null || eventBus == null ? micrometer : eventBus.get();
     }
 
     @Override
