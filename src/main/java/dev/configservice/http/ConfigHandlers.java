@@ -14,6 +14,7 @@ import dev.configservice.domain.StoreTimeoutException;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -34,6 +35,8 @@ final class ConfigHandlers {
   private static final Set<String> PUT_FIELDS = Set.of("key", "value");
   private static final Set<String> ROLLBACK_FIELDS = Set.of("key", "version");
   private static final String JSON = "application/json";
+  private static final CharSequence JSON_TYPE = HttpHeaders.createOptimized(JSON);
+  private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
 
   private final ConfigStore store;
   private final ConfigCache cache;
@@ -244,11 +247,13 @@ final class ConfigHandlers {
   }
 
   private static void answerEntry(HttpServerResponse response, int status, ConfigEntry entry, byte[] body) {
-    response.setStatusCode(status).putHeader("ETag", EntryJson.etag(entry.version()));
-    if (response.headers().get("Cache-Control") == null) {
-      response.putHeader("Cache-Control", "no-cache");
+    MultiMap headers = response.setStatusCode(status).headers();
+    headers.add(HttpHeaders.ETAG, EntryJson.etag(entry.version()));
+    if (!headers.contains(HttpHeaders.CACHE_CONTROL)) {
+      headers.add(HttpHeaders.CACHE_CONTROL, NO_CACHE);
     }
-    response.putHeader("Content-Type", JSON).end(Buffer.buffer(body));
+    headers.add(HttpHeaders.CONTENT_TYPE, JSON_TYPE);
+    response.end(Buffer.buffer(body));
   }
 
   private static void answerJson(RoutingContext ctx, String json) {

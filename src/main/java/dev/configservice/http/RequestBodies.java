@@ -38,7 +38,11 @@ final class RequestBodies {
       throw new BadRequestException("the request body is empty; send a JSON object");
     }
     Map<String, String> fields = new HashMap<>();
-    try (JsonParser parser = JSON.createParser(body.getBytes())) {
+    Map<String, String> strings = new HashMap<>(4);
+    StringWriter out = new StringWriter(Math.min(body.length(), 1024));
+    try (JsonParser parser = JSON.createParser(body.getBytes());
+         JsonGenerator generator = JSON.createGenerator(out)) {
+      generator.setRootValueSeparator(null); // one generator writes every field's value, back to back
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new BadRequestException("the request body must be a JSON object");
       }
@@ -48,8 +52,13 @@ final class RequestBodies {
         if (!allowed.contains(name)) {
           throw new BadRequestException("unknown field '" + name + "'; allowed fields are " + allowed);
         }
-        parser.nextToken();
-        if (fields.put(name, compact(parser)) != null) {
+        if (parser.nextToken() == JsonToken.VALUE_STRING) {
+          strings.put(name, parser.getText());
+        }
+        int start = out.getBuffer().length();
+        copy(parser, generator);
+        generator.flush();
+        if (fields.put(name, out.getBuffer().substring(start)) != null) {
           throw new BadRequestException("field '" + name + "' appears more than once");
         }
       }
@@ -61,18 +70,10 @@ final class RequestBodies {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return new Fields(fields);
+    return new Fields(fields, strings);
   }
 
   /** Copies the value at the parser's current token as compact JSON, numbers exactly as written. */
-  private static String compact(JsonParser parser) throws IOException {
-    StringWriter out = new StringWriter();
-    try (JsonGenerator generator = JSON.createGenerator(out)) {
-      copy(parser, generator);
-    }
-    return out.toString();
-  }
-
   private static void copy(JsonParser parser, JsonGenerator generator) throws IOException {
     switch (parser.currentToken()) {
       case START_OBJECT -> {
@@ -120,9 +121,12 @@ final class RequestBodies {
   final class Fields {
 
     private final Map<String, String> json;
+    /** The text of the fields that are JSON strings. */
+    private final Map<String, String> strings;
 
-    private Fields(Map<String, String> json) {
+    private Fields(Map<String, String> json, Map<String, String> strings) {
       this.json = json;
+      this.strings = strings;
     }
 
     boolean has(String name) {
@@ -131,16 +135,12 @@ final class RequestBodies {
 
     /** The string field {@code name} (required). */
     String string(String name) {
-      String raw = required(name);
-      if (raw.isEmpty() || raw.charAt(0) != '"') {
+      required(name);
+      String text = strings.get(name);
+      if (text == null) {
         throw new BadRequestException("field '" + name + "' must be a string");
       }
-      try (JsonParser parser = JSON.createParser(raw)) {
-        parser.nextToken();
-        return parser.getText();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      return text;
     }
 
     ConfigKey key() {
