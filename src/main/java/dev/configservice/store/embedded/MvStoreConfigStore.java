@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreException;
 import org.h2.mvstore.type.ByteArrayDataType;
 import org.h2.mvstore.type.StringDataType;
 import org.slf4j.Logger;
@@ -301,8 +302,11 @@ public final class MvStoreConfigStore implements ConfigStore {
 
   @Override
   public Future<Void> ping() {
-    if (closing || store.isClosed()) {
+    if (closing) {
       return Future.failedFuture(new StoreUnavailableException("the embedded store is closed", Duration.ofSeconds(1)));
+    }
+    if (store.isClosed()) {
+      return Future.failedFuture(closedByFailure());
     }
     if (broken) {
       return Future.failedFuture(new StoreUnavailableException("the embedded store failed to write or force its log; "
@@ -352,9 +356,15 @@ public final class MvStoreConfigStore implements ConfigStore {
     byte[] key = k.getBytes(StandardCharsets.UTF_8);
     int payload = 4 + key.length + encoded.length;
     ensureLogRoom(WriteAheadLog.RECORD_HEADER + payload);
+    int mark = logBatch.position();
     WriteAheadLog.frame(logBatch, payload);
     logBatch.putInt(key.length).put(key).put(encoded);
-    apply(k, encoded, before);
+    try {
+      apply(k, encoded, before);
+    } catch (RuntimeException e) {
+      logBatch.position(mark); // a write that fails is not logged either: replay must not bring it back
+      throw e;
+    }
   }
 
   /** Replays one log record (at start, before the writer runs). */
@@ -418,7 +428,24 @@ public final class MvStoreConfigStore implements ConfigStore {
     if (closing) {
       return Future.failedFuture(new StoreUnavailableException("the embedded store is shutting down", Duration.ofSeconds(1)));
     }
-    return readers.executeBlocking(action, false);
+    return readers.executeBlocking(() -> {
+      try {
+        return action.call();
+      } catch (MVStoreException e) {
+        throw store.isClosed() ? closedByFailure() : e;
+      }
+    }, false);
+  }
+
+  /**
+   * MVStore closes itself when a commit fails (e.g. it could not allocate the buffer for a chunk): from then on
+   * every write and read answers 503 and readiness fails until a restart, which replays the log (nothing
+   * acknowledged is lost: the log, not the MVStore file, is what a write waits for).
+   */
+  private StoreUnavailableException closedByFailure() {
+    broken = true;
+    return new StoreUnavailableException("the embedded store closed itself after a failure (see the log); "
+        + "restart the service to recover it from its write-ahead log", Duration.ofSeconds(30));
   }
 
   private <T> Future<T> write(Supplier<T> mutation) {
@@ -484,8 +511,14 @@ public final class MvStoreConfigStore implements ConfigStore {
       if (w.promise == null) {
         continue;
       }
+      if (store.isClosed()) {
+        failures[i] = closedByFailure();
+        continue;
+      }
       try {
         results[i] = w.mutation.get();
+      } catch (MVStoreException e) {
+        failures[i] = store.isClosed() ? closedByFailure() : e;
       } catch (RuntimeException e) {
         failures[i] = e;
       }
@@ -538,7 +571,15 @@ public final class MvStoreConfigStore implements ConfigStore {
       return;
     }
     long from = log.activeId();
-    meta.put(WAL_FROM, from);
+    try {
+      meta.put(WAL_FROM, from);
+    } catch (MVStoreException e) {
+      if (store.isClosed()) {
+        closedByFailure(); // the checkpointer has said why
+        return;
+      }
+      throw e;
+    }
     lastCheckpoint = System.nanoTime();
     checkpointedSeq = batchSeq;
     checkpoints.add(new Checkpoint(from));
@@ -566,6 +607,12 @@ public final class MvStoreConfigStore implements ConfigStore {
         LOG.debug("checkpoint up to log segment {} in {} ms", c.from(), (System.nanoTime() - start) / 1_000_000);
         maintain();
       } catch (IOException | RuntimeException e) {
+        if (store.isClosed()) {
+          closedByFailure();
+          LOG.error("checkpoint of the embedded store failed and the store closed itself; refusing reads and writes "
+              + "until a restart, which replays the log", e);
+          return;
+        }
         LOG.error("checkpoint of the embedded store failed; the log keeps the writes, will retry", e);
       }
     }

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.configservice.domain.ConfigEntry;
 import dev.configservice.domain.ConfigKey;
 import dev.configservice.domain.Precondition;
+import dev.configservice.domain.StoreUnavailableException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -16,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.h2.mvstore.MVStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -134,6 +137,40 @@ class MvStoreRecoveryTest {
     MvStoreConfigStore again = open(crash, WriteAheadLog.DEFAULT_SEGMENT_BYTES, Duration.ofHours(1));
     assertEverythingThere(again);
     await(again.close());
+  }
+
+  @Test
+  void aStoreThatClosesItselfAnswersUnavailableAndARestartRecoversEveryAcknowledgedWrite() throws Exception {
+    Path data = tmp.resolve("data");
+    MvStoreConfigStore store = open(data, WriteAheadLog.DEFAULT_SEGMENT_BYTES, Duration.ofHours(1));
+    writeAll(store);
+    // What a failed commit left behind (seen when MVStore could not allocate a chunk's buffer with the heap full):
+    // MVStore closed, its maps with it ("Map current is closed").
+    Field field = MvStoreConfigStore.class.getDeclaredField("store");
+    field.setAccessible(true);
+    ((MVStore) field.get(store)).closeImmediately();
+
+    for (Future<?> call : List.of(store.put(key(0), value(0, 99), Precondition.NONE),
+        store.delete(key(2), Precondition.NONE), store.ping())) {
+      assertThat(awaitFailure(call)).isInstanceOf(StoreUnavailableException.class)
+          .hasMessageContaining("closed itself");
+    }
+    // Reads answer what was acknowledged while the pages are in memory, else 503 too; never anything else.
+    Throwable readFailure = awaitFailure(store.get(key(1)));
+    if (readFailure == null) {
+      assertThat(await(store.get(key(1))).orElseThrow().version()).isEqualTo(VERSIONS);
+    } else {
+      assertThat(readFailure).isInstanceOf(StoreUnavailableException.class);
+    }
+    await(store.close());
+
+    MvStoreConfigStore recovered = open(data, WriteAheadLog.DEFAULT_SEGMENT_BYTES, Duration.ofHours(1));
+    assertEverythingThere(recovered);
+    await(recovered.close());
+  }
+
+  private static Throwable awaitFailure(Future<?> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().handle((ok, failure) -> failure).get(10, TimeUnit.SECONDS);
   }
 
   private MvStoreConfigStore open(Path data, int segmentBytes, Duration checkpointInterval) throws Exception {
