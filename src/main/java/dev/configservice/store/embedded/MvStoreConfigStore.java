@@ -154,6 +154,11 @@ public final class MvStoreConfigStore implements ConfigStore {
           .autoCommitBufferSize(0)
           // Reads are served from the service's own cache first; a small page cache leaves the heap to that one.
           .cacheSize(4)
+          // Pages of 16 entries, not 48: a hot key's newest history page is copied on every write and rewritten
+          // by every checkpoint, and with 48 entries a checkpoint of 1,000 hot keys outgrew MVStore's pooled
+          // 4 MB write buffer, so each one grew a new buffer through G1's humongous regions and started a
+          // concurrent cycle (27 in 30 s of POST; 14 with 16 entries; 2.6-7.6 us less CPU per POST, A/B).
+          .keysPerPage(16)
           .open();
       try {
         MvStoreConfigStore opened = new MvStoreConfigStore(vertx, store, maxVersions, clock, fsync, checkpointInterval);
