@@ -11,6 +11,7 @@ import dev.configservice.domain.Page;
 import dev.configservice.domain.Precondition;
 import dev.configservice.domain.PutResult;
 import dev.configservice.domain.StoreTimeoutException;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
@@ -20,6 +21,8 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -42,6 +45,8 @@ final class ConfigHandlers {
   private final ConfigCache cache;
   private final EventBus eventBus;
   private final RequestBodies bodies;
+  /** Store reads in progress, by key; one ConfigHandlers per HTTP verticle, so only its event loop touches it. */
+  private final Map<String, Future<Optional<ConfigEntry>>> reading = new HashMap<>();
 
   ConfigHandlers(ConfigStore store, ConfigCache cache, EventBus eventBus, int maxValueBytes) {
     this.store = store;
@@ -64,7 +69,7 @@ final class ConfigHandlers {
       answerCached(ctx, key, cached);
       return;
     }
-    store.get(key).onComplete(ar -> {
+    read(key).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
         return;
@@ -77,6 +82,27 @@ final class ConfigHandlers {
         ctx.fail(new ConfigNotFoundException(key));
       }
     });
+  }
+
+  /**
+   * A store read of {@code key}, shared with the reads of it already in progress on this event loop: when a hot
+   * key's cache entry expires (CACHE_TTL) or is evicted, the GETs that miss together cost one store call per event
+   * loop, not one each. Without this, 10,000 connections reading 1,000 keys sent bursts of GetItem calls at the
+   * expiry of each entry, and dynalite answered some too late (1,720 store timeouts in one benchmark run). Such a
+   * GET overlaps the shared read in time, so it may answer what the read found; writes made here are in the cache
+   * first, and other instances' writes may already be up to CACHE_TTL late.
+   */
+  private Future<Optional<ConfigEntry>> read(ConfigKey key) {
+    Future<Optional<ConfigEntry>> inProgress = reading.get(key.value());
+    if (inProgress != null) {
+      return inProgress;
+    }
+    Future<Optional<ConfigEntry>> read = store.get(key);
+    if (!read.isComplete()) {
+      reading.put(key.value(), read);
+      read.onComplete(ar -> reading.remove(key.value(), read));
+    }
+    return read;
   }
 
   private void answerCached(RoutingContext ctx, ConfigKey key, CachedEntry cached) {

@@ -1,0 +1,62 @@
+package dev.configservice.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.configservice.dynalite.Dynalite;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * GETs of one key that miss the cache together share the store read in progress on their event loop, against
+ * dynalite (a real DynamoDB protocol server) and a real HTTP client with a hundred connections. With the cache off
+ * every GET misses; without sharing the store would see exactly one GetItem per GET.
+ */
+class ReadCoalescingTest {
+
+  private static final int READERS = 100;
+
+  @Test
+  void concurrentMissesOfOneKeyShareStoreReadsAndAllGetTheValue() throws Exception {
+    try (Dynalite dynalite = Dynalite.startInMemory();
+         RunningService service = RunningService.start(Map.of("STORE", "dynamodb",
+             "DYNAMODB_ENDPOINT", dynalite.endpoint().toString(), "CREATE_TABLE", "true",
+             "DYNAMODB_TABLE", "coalescing-test", "AWS_REGION", "us-east-1", "CACHE_MAX_ENTRIES", "0"))) {
+      assertThat(service.post("hot/key", Map.of("flag", true)).statusCode()).isEqualTo(201);
+      long before = storeGets(service);
+
+      WebClient wide = WebClient.create(service.clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+          .setDefaultPort(service.port()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(READERS));
+      List<Future<HttpResponse<Buffer>>> reads = new ArrayList<>();
+      for (int i = 0; i < READERS; i++) {
+        reads.add(wide.get("/config/hot/key").timeout(15_000).send());
+      }
+      RunningService.await(Future.all(reads));
+
+      for (Future<HttpResponse<Buffer>> read : reads) {
+        assertThat(read.result().statusCode()).isEqualTo(200);
+        assertThat(read.result().bodyAsJsonObject().getJsonObject("value").getBoolean("flag")).isTrue();
+        assertThat(read.result().getHeader("ETag")).isEqualTo("\"1\"");
+      }
+      long gets = storeGets(service) - before;
+      assertThat(gets).as("store reads for %d concurrent GETs", READERS).isPositive().isLessThan(READERS);
+    }
+  }
+
+  /** Successful store get calls so far, from the service's own /metrics. */
+  private static long storeGets(RunningService service) throws Exception {
+    String metrics = service.send(service.client.get("/metrics")).bodyAsString();
+    Matcher m = Pattern.compile("config_store_call_seconds_count\\{operation=\"get\",outcome=\"success\"[^}]*} ([0-9.E]+)")
+        .matcher(metrics);
+    return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+  }
+}
