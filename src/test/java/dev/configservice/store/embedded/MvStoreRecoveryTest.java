@@ -104,6 +104,33 @@ class MvStoreRecoveryTest {
   }
 
   @Test
+  void aLoweredMaxVersionsPrunesTheOlderHistoryToo() throws Exception {
+    Path data = tmp.resolve("data");
+    ConfigKey key = key(0);
+    MvStoreConfigStore wide = await(MvStoreConfigStore.open(vertx, data, 20, Clock.systemUTC(), true, 8 * 1024,
+        Duration.ofMillis(20)));
+    for (int v = 1; v <= 40; v++) {
+      await(wide.put(key, value(0, v), Precondition.NONE));
+    }
+    await(wide.close()); // the prune at version 32 kept 13..40
+    MvStoreConfigStore narrow = await(MvStoreConfigStore.open(vertx, data, 2, Clock.systemUTC(), true, 8 * 1024,
+        Duration.ofMillis(20)));
+    for (int v = 41; v <= 56; v++) {
+      await(narrow.put(key, value(0, v), Precondition.NONE));
+    }
+    await(narrow.close());
+    // The prune at version 48 (keep 47 on) walked down through everything older, 13..46.
+    try (org.h2.mvstore.MVStore file = new org.h2.mvstore.MVStore.Builder()
+        .fileName(data.resolve("config.mv.db").toString()).readOnly().open()) {
+      org.h2.mvstore.MVMap<String, byte[]> history = file.openMap("history",
+          new org.h2.mvstore.MVMap.Builder<String, byte[]>().keyType(org.h2.mvstore.type.StringDataType.INSTANCE)
+              .valueType(org.h2.mvstore.type.ByteArrayDataType.INSTANCE));
+      assertThat(history.higherKey(EntryCodec.historyKey(key.value(), 0)))
+          .isEqualTo(EntryCodec.historyKey(key.value(), 47));
+    }
+  }
+
+  @Test
   void aCrashCopyTakenWhileCheckpointsRunRecoversEveryAcknowledgedWrite() throws Exception {
     Path data = tmp.resolve("data");
     MvStoreConfigStore store = open(data, 8 * 1024, Duration.ofHours(1));
