@@ -21,6 +21,9 @@
 #   --max-in-flight N MAX_IN_FLIGHT for the service (default: the service's default)
 #   --service-cpus L  pin the service to these CPUs with taskset (e.g. 0), so that Gatling on the other
 #                     cores can really offer 3x what the service sustains; default: no pinning
+#   --store S         embedded (default) or dynamodb (the service on dynalite, started here)
+#   --mix M           default (95% reads, 4% writes, 1% lists) or writes (writes only: with --store dynamodb
+#                     the store, not the CPU, bounds the rate, so Gatling can offer 3x it)
 #
 # Environment: SERVICE_JAVA_OPTS (JVM flags for the service and the ceiling; default -Xms224m -Xmx224m, the heap
 #   README gives for 100,000 keys of 1 KiB: without a limit the JVM grows the heap to a quarter of RAM under load,
@@ -49,7 +52,7 @@ if [[ "${1:-}" == "overload" ]]; then MODE=overload; shift; fi
 JAVA_OPTS_GIVEN=${SERVICE_JAVA_OPTS+1}
 SERVICE_JAVA_OPTS=${SERVICE_JAVA_OPTS--Xms224m -Xmx224m}
 DURATION=15 WARMUP=10 CONNS="50 300 1000 10000" TARGETS="embedded ceiling dynamodb" MEM_KEYS=100000 BUILD=1
-OUT="" RATE="" OVERLOAD_DURATION=30 MAX_IN_FLIGHT="" SERVICE_CPUS=""
+OUT="" RATE="" OVERLOAD_DURATION=30 MAX_IN_FLIGHT="" SERVICE_CPUS="" OVERLOAD_STORE=embedded MIX=default
 ORIG_ARGS=""; [[ $# -gt 0 ]] && ORIG_ARGS=$(printf '%q ' "$@") && ORIG_ARGS=${ORIG_ARGS% }
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -63,6 +66,8 @@ while [[ $# -gt 0 ]]; do
     --rate) RATE="$2"; shift 2 ;;
     --max-in-flight) MAX_IN_FLIGHT="$2"; shift 2 ;;
     --service-cpus) SERVICE_CPUS="$2"; shift 2 ;;
+    --store) OVERLOAD_STORE="$2"; shift 2 ;;
+    --mix) MIX="$2"; shift 2 ;;
     -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -227,33 +232,40 @@ prepare_target() {
 # ---- overload mode: Gatling open model -----------------------------------------------------------------
 if [[ "$MODE" == overload ]]; then
   build
-  envs=(STORE=embedded DATA_DIR="$WORK/data-overload")
-  [[ -n "$MAX_IN_FLIGHT" ]] && envs+=(MAX_IN_FLIGHT="$MAX_IN_FLIGHT")
   rm -rf "$WORK/data-overload"
+  case "$OVERLOAD_STORE" in
+    embedded) envs=(STORE=embedded DATA_DIR="$WORK/data-overload") ;;
+    dynamodb)
+      start_dynalite || exit 1
+      envs=(STORE=dynamodb DYNAMODB_ENDPOINT="http://127.0.0.1:$DYN_PORT" CREATE_TABLE=true AWS_REGION=us-east-1
+            AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x DATA_DIR="$WORK/data-overload") ;;
+    *) echo "--store must be embedded or dynamodb" >&2; exit 2 ;;
+  esac
+  [[ -n "$MAX_IN_FLIGHT" ]] && envs+=(MAX_IN_FLIGHT="$MAX_IN_FLIGHT")
   [[ -n "$SERVICE_CPUS" ]] && PIN="taskset -c $SERVICE_CPUS"
   start service-overload "$SVC_PORT" "$SERVICE_JAR" "${envs[@]}" || exit 1
   SVC_PID=$STARTED_PID
-  OUT=${OUT:-"$REPO/docs/benchmarks/$(date -u +%F)-$(hostname)-overload.md"}
+  OUT=${OUT:-"$REPO/docs/benchmarks/$(date -u +%F)-$(hostname)-overload$([[ "$OVERLOAD_STORE" == embedded ]] || echo "-$OVERLOAD_STORE")$([[ "$MIX" == default ]] || echo "-$MIX").md"}
   GATLING_LOG="$WORK/overload-gatling.log"
   : >"$GATLING_LOG"
   if [[ -z "$RATE" ]]; then
     log "finding the sustainable rate with Stress (STRESS_OPTS='${STRESS_OPTS:-}')"
     # shellcheck disable=SC2086
     mvn -B -f "$REPO/gatling" gatling:test -Dgatling.simulationClass=dev.configservice.perf.Stress \
-      -DbaseUrl="http://127.0.0.1:$SVC_PORT" ${STRESS_OPTS:-} 2>&1 | tee -a "$GATLING_LOG" | grep -E '^(level|first level|highest|Stress)' >&2
+      -DbaseUrl="http://127.0.0.1:$SVC_PORT" -Dmix="$MIX" ${STRESS_OPTS:-} 2>&1 | tee -a "$GATLING_LOG" | grep -E '^(level|first level|highest|Stress)' >&2
     RATE=$(grep -Eo 'highest level held within objective: [0-9]+' "$GATLING_LOG" | grep -Eo '[0-9]+$' | tail -1)
     if [[ -z "$RATE" || "$RATE" == 0 ]]; then echo "Stress found no sustainable rate; pass --rate" >&2; exit 1; fi
   fi
   log "Overload: baseline $RATE req/s, then $((RATE * 3)) req/s for ${OVERLOAD_DURATION}s"
   mvn -B -f "$REPO/gatling" gatling:test -Dgatling.simulationClass=dev.configservice.perf.Overload \
-    -DbaseUrl="http://127.0.0.1:$SVC_PORT" -Drate="$RATE" -Dduration="${OVERLOAD_DURATION}s" 2>&1 | tee -a "$GATLING_LOG" >"$WORK/overload-last.log"
+    -DbaseUrl="http://127.0.0.1:$SVC_PORT" -Drate="$RATE" -Dduration="${OVERLOAD_DURATION}s" -Dmix="$MIX" ${OVERLOAD_OPTS:-} 2>&1 | tee -a "$GATLING_LOG" >"$WORK/overload-last.log"
   rc=${PIPESTATUS[0]}
   rss=$(rss_mib "$SVC_PID")
   alive=$(kill -0 "$SVC_PID" 2>/dev/null && echo yes || echo "NO (exited)")
   {
     echo "# Overload check $(date -u +%F) on $(hostname)"
     echo
-    echo "Command: \`gatling/bench/run.sh overload $ORIG_ARGS\`${MAX_IN_FLIGHT:+ (MAX_IN_FLIGHT=$MAX_IN_FLIGHT)}${SERVICE_CPUS:+ (service pinned to CPUs $SERVICE_CPUS)}"
+    echo "Command: \`gatling/bench/run.sh overload $ORIG_ARGS\`${MAX_IN_FLIGHT:+ (MAX_IN_FLIGHT=$MAX_IN_FLIGHT)}${SERVICE_CPUS:+ (service pinned to CPUs $SERVICE_CPUS)}; store $OVERLOAD_STORE, mix $MIX"
     echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Gatling and the service on the same machine."
     echo
     echo '```'

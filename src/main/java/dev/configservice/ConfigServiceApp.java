@@ -13,6 +13,7 @@ import dev.configservice.http.HttpVerticle;
 import dev.configservice.metrics.CloudWatchEmfPublisher;
 import dev.configservice.metrics.Metrics;
 import dev.configservice.metrics.ServiceMetricsFactory;
+import dev.configservice.store.AdaptiveLimit;
 import dev.configservice.store.InstrumentedConfigStore;
 import dev.configservice.store.dynamodb.DynamoDbConfigStore;
 import dev.configservice.store.dynamodb.DynamoDbSettings;
@@ -30,6 +31,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,7 +86,8 @@ public final class ConfigServiceApp {
     Clock clock = Clock.systemUTC();
 
     return openStore(vertx, config, clock, registry)
-        .map(raw -> (ConfigStore) new InstrumentedConfigStore(vertx, raw, config.storeTimeout(), registry))
+        .map(raw -> (ConfigStore) new InstrumentedConfigStore(vertx, raw, config.storeTimeout(), registry,
+            writeLimit(config)))
         .compose(store -> {
           ConfigCache cache = new ConfigCache(config.cacheMaxEntries(), config.cacheMaxBytes(), config.cacheTtl(),
               EntryJson::entryBytes, EntryJson::etag, registry);
@@ -121,6 +124,21 @@ public final class ConfigServiceApp {
           // Closing Vert.x ends the context this future reports on, so close it after the caller has heard.
           vertx.setTimer(100, t -> vertx.close());
         });
+  }
+
+  /**
+   * The adaptive write limit (see {@link AdaptiveLimit}): starts at MAX_IN_FLIGHT (it refuses nothing until
+   * the store shows a queue standing for 1 s), never below 4; adjusted at most every 100 ms; off when
+   * SHED_WRITE_LATENCY is off.
+   */
+  static AdaptiveLimit writeLimit(ServiceConfig config) {
+    if (!config.adaptiveWriteLimit()) {
+      return null;
+    }
+    int max = config.maxInFlight();
+    int min = Math.min(4, max);
+    return new AdaptiveLimit(max, min, max, config.shedWriteLatency(), Duration.ofSeconds(1),
+        Duration.ofMillis(100), System::nanoTime);
   }
 
   private static Future<? extends ConfigStore> openStore(Vertx vertx, ServiceConfig config, Clock clock,

@@ -20,6 +20,7 @@ public record ServiceConfig(
     long cacheMaxBytes,
     Duration cacheTtl,
     int maxInFlight,
+    Duration shedWriteLatency,
     int httpInstances,
     Duration storeTimeout,
     Duration shutdownTimeout,
@@ -50,10 +51,15 @@ public record ServiceConfig(
     return maxValueBytes + 16 * 1024;
   }
 
+  /** Whether writes go through the adaptive limit (SHED_WRITE_LATENCY is not off). */
+  public boolean adaptiveWriteLimit() {
+    return !shedWriteLatency.isZero();
+  }
+
   /** The same settings with another port (tests and tools start on port 0). */
   public ServiceConfig withPort(int newPort) {
     return new ServiceConfig(host, newPort, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries,
-        cacheMaxBytes, cacheTtl, maxInFlight, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
+        cacheMaxBytes, cacheTtl, maxInFlight, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
         logLevel, dynamoDb,
         cloudWatch);
   }

@@ -39,6 +39,9 @@ public final class SettingsParser {
     add("CACHE_TTL", null, "how long a cached entry may serve reads; default: forever for embedded, 5s for dynamodb "
         + "(other instances' writes reach this one's cache within this time)");
     add("MAX_IN_FLIGHT", "4096", "requests in progress per instance before new ones get 503 + Retry-After");
+    add("SHED_WRITE_LATENCY", "10ms", "store write latency that never makes the service shed writes; above it and "
+        + "above twice the store's recent best, the adaptive write limit shrinks and the excess gets 503 + "
+        + "Retry-After at once; off disables the adaptive limit");
     add("HTTP_INSTANCES", null, "HTTP verticle instances (default: one per core)");
     add("STORE_TIMEOUT", null, "longest wait for one store call before the request answers 504; default 5s for "
         + "embedded, 2 x DYNAMODB_API_TIMEOUT + 1s for dynamodb (a write makes two sequential calls)");
@@ -150,6 +153,8 @@ public final class SettingsParser {
         "bytes such as 134217728, 128m or 1g, or a share of the maximum heap from 1% to 90%");
     Integer maxInFlight = get("MAX_IN_FLIGHT", s -> range(Integer.parseInt(s), 1, 1_000_000),
         "a whole number from 1 to 1000000");
+    Duration shedWriteLatency = get("SHED_WRITE_LATENCY",
+        s -> s.equalsIgnoreCase("off") ? Duration.ZERO : positiveDuration(s), "a positive duration such as 10ms, or off");
     Duration storeTimeout = get("STORE_TIMEOUT", SettingsParser::positiveDuration, "a positive duration such as 5s");
     Duration shutdownTimeout = get("SHUTDOWN_TIMEOUT", SettingsParser::duration, "a duration such as 10s");
     Duration readyInterval = get("READY_INTERVAL", SettingsParser::positiveDuration, "a positive duration such as 1s");
@@ -176,7 +181,7 @@ public final class SettingsParser {
           ? dynamoDb.apiCallTimeout().multipliedBy(2).plusSeconds(1) : Duration.ofSeconds(5);
     }
     return new ServiceConfig(host, port, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries,
-        cacheMaxBytes, cacheTtl, maxInFlight, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
+        cacheMaxBytes, cacheTtl, maxInFlight, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
         logLevel, dynamoDb,
         cloudWatch);
   }

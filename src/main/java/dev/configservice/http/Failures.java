@@ -5,6 +5,7 @@ import dev.configservice.domain.InvalidCursorException;
 import dev.configservice.domain.InvalidKeyException;
 import dev.configservice.domain.PreconditionFailedException;
 import dev.configservice.domain.StoreTimeoutException;
+import dev.configservice.domain.StoreOverloadedException;
 import dev.configservice.domain.StoreUnavailableException;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -65,6 +66,11 @@ final class Failures {
     }
     if (failure instanceof InvalidCursorException) {
       return Problem.of(400, "invalid-cursor", "Invalid cursor", failure.getMessage());
+    }
+    if (failure instanceof StoreOverloadedException) {
+      // Shedding must stay cheap: no log line per refused write (config_store_shed_total counts them).
+      return Problem.of(503, "overloaded", "Service unavailable",
+          "the store is at its write capacity; nothing was changed; retry shortly");
     }
     if (failure instanceof StoreUnavailableException unavailable) {
       long seconds = Math.max(1, (unavailable.retryAfter().toMillis() + 999) / 1000);

@@ -9,8 +9,11 @@ import dev.configservice.domain.Page;
 import dev.configservice.domain.Precondition;
 import dev.configservice.domain.PreconditionFailedException;
 import dev.configservice.domain.PutResult;
+import dev.configservice.domain.StoreOverloadedException;
 import dev.configservice.domain.StoreTimeoutException;
 import dev.configservice.domain.StoreUnavailableException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
@@ -25,21 +28,43 @@ import java.util.function.Supplier;
 
 /**
  * Wraps any store with what every store call needs: a bound on how long it may take, and a timer named
- * {@code config.store.call} tagged with the operation and its outcome, the same whichever store runs.
+ * {@code config.store.call} tagged with the operation and its outcome, the same whichever store runs. Writes
+ * (put, delete) may also pass an {@link AdaptiveLimit}: beyond it they fail at once with
+ * {@link StoreOverloadedException}, counted in {@code config.store.shed}, without reaching the store.
  */
 public final class InstrumentedConfigStore implements ConfigStore {
+
+  private static final StoreOverloadedException OVERLOADED = new StoreOverloadedException(
+      "the store has as many writes in progress as it completes within its latency objective");
 
   private final Vertx vertx;
   private final ConfigStore delegate;
   private final long timeoutMillis;
   private final MeterRegistry registry;
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  private final AdaptiveLimit writeLimit;
+  private final Counter shed;
 
   public InstrumentedConfigStore(Vertx vertx, ConfigStore delegate, Duration timeout, MeterRegistry registry) {
+    this(vertx, delegate, timeout, registry, null);
+  }
+
+  /** With {@code writeLimit} null, writes are not limited here (MAX_IN_FLIGHT still bounds requests). */
+  public InstrumentedConfigStore(Vertx vertx, ConfigStore delegate, Duration timeout, MeterRegistry registry,
+                                 AdaptiveLimit writeLimit) {
     this.vertx = vertx;
     this.delegate = delegate;
     this.timeoutMillis = timeout.toMillis();
     this.registry = registry;
+    this.writeLimit = writeLimit;
+    this.shed = Counter.builder("config.store.shed")
+        .description("writes refused with 503 at once because the adaptive write limit was reached").register(registry);
+    if (writeLimit != null) {
+      Gauge.builder("config.store.write.limit", writeLimit, AdaptiveLimit::limit)
+          .description("writes the store may have in progress now (adaptive)").register(registry);
+      Gauge.builder("config.store.write.in_flight", writeLimit, AdaptiveLimit::inFlight)
+          .description("writes in progress in the store").register(registry);
+    }
   }
 
   @Override
@@ -54,12 +79,12 @@ public final class InstrumentedConfigStore implements ConfigStore {
 
   @Override
   public Future<PutResult> put(ConfigKey key, String valueJson, Precondition precondition) {
-    return call("put", () -> delegate.put(key, valueJson, precondition));
+    return call("put", writeLimit, () -> delegate.put(key, valueJson, precondition));
   }
 
   @Override
   public Future<ConfigEntry> delete(ConfigKey key, Precondition precondition) {
-    return call("delete", () -> delegate.delete(key, precondition));
+    return call("delete", writeLimit, () -> delegate.delete(key, precondition));
   }
 
   @Override
@@ -82,6 +107,11 @@ public final class InstrumentedConfigStore implements ConfigStore {
     return delegate.close();
   }
 
+  private static boolean isOverload(Throwable failure) {
+    return failure instanceof StoreTimeoutException
+        || (failure instanceof StoreUnavailableException u && u.throttled());
+  }
+
   /** The outcome tag of a failure; also how the HTTP layer and the CloudWatch publisher classify failures. */
   public static String outcomeOf(Throwable failure) {
     if (failure == null) {
@@ -99,6 +129,9 @@ public final class InstrumentedConfigStore implements ConfigStore {
     if (failure instanceof StoreTimeoutException) {
       return "timeout";
     }
+    if (failure instanceof StoreOverloadedException) {
+      return "shed";
+    }
     if (failure instanceof StoreUnavailableException u) {
       return u.throttled() ? "throttled" : "unavailable";
     }
@@ -111,12 +144,28 @@ public final class InstrumentedConfigStore implements ConfigStore {
    * Netty's global executor and wake its thread twice per call.
    */
   private <T> Future<T> call(String operation, Supplier<Future<T>> action) {
+    return call(operation, null, action);
+  }
+
+  private <T> Future<T> call(String operation, AdaptiveLimit limit, Supplier<Future<T>> action) {
+    if (limit != null && !limit.tryAcquire()) {
+      shed.increment();
+      return Future.failedFuture(OVERLOADED);
+    }
     long start = System.nanoTime();
     Future<T> result;
     try {
       result = action.get();
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
+    }
+    if (limit != null) {
+      // The slot is held until the store itself answers, even past our timeout: that is when it stops working.
+      if (result.isComplete()) {
+        limit.release(-1, false);
+      } else {
+        result.onComplete(ar -> limit.release(System.nanoTime() - start, isOverload(ar.cause())));
+      }
     }
     Future<T> bounded;
     if (result.isComplete()) {

@@ -35,6 +35,7 @@ public final class Dynalite implements AutoCloseable {
   private final int port;
   private final Path log;
   private Process process;
+  private boolean paused;
 
   private Dynalite(Path cli, Path dataDir, int port, Path log) {
     this.cli = cli;
@@ -103,10 +104,50 @@ public final class Dynalite implements AutoCloseable {
     return process != null && process.isAlive();
   }
 
+  /**
+   * Freezes the server (SIGSTOP): its connections stay open and every request hangs, as when a store stops
+   * answering without refusing anything.
+   */
+  public synchronized void pause() {
+    signal("STOP");
+    paused = true;
+  }
+
+  /** Lets a paused server run again (SIGCONT); the requests it holds are then answered. */
+  public synchronized void resume() {
+    signal("CONT");
+    paused = false;
+  }
+
+  private void signal(String name) {
+    if (process == null) {
+      throw new IllegalStateException("dynalite is not running");
+    }
+    List<Long> pids = new ArrayList<>();
+    pids.add(process.pid());
+    process.descendants().forEach(h -> pids.add(h.pid()));
+    for (long pid : pids) {
+      try {
+        int exit = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start().waitFor();
+        if (exit != 0) {
+          throw new IllegalStateException("kill -" + name + " " + pid + " exited with " + exit);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while signalling dynalite", e);
+      }
+    }
+  }
+
   /** Stops the server (and any child process) and waits until it is gone and the port is closed. */
   public synchronized void stop() {
     if (process == null) {
       return;
+    }
+    if (paused) {
+      resume(); // a stopped process would not act on SIGTERM
     }
     Process stopping = process;
     process = null;

@@ -43,7 +43,8 @@ public class Overload extends Simulation {
   private final Recorder recorder;
 
   {
-    Settings.describe("Overload", "rate", rate, "factor", factor, "baseline", baseline, "duration", overload, "keys", Traffic.keys());
+    Settings.describe("Overload", "rate", rate, "factor", factor, "baseline", baseline, "duration", overload, "keys", Traffic.keys(),
+        "mix", Traffic.writesOnly() ? "writes" : "95/4/1");
     long b = baseline.toMillis();
     long o = overload.toMillis();
     // Skip the first 3 s of each phase: JIT warm-up in the baseline, the queue filling up in the overload.

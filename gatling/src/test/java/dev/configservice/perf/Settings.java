@@ -15,6 +15,11 @@ final class Settings {
     return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
+  static String string(String name, String def) {
+    String v = System.getProperty(name);
+    return v == null || v.isBlank() ? def : v.trim();
+  }
+
   static int integer(String name, int def) {
     String v = System.getProperty(name);
     return v == null || v.isBlank() ? def : Integer.parseInt(v.trim());

@@ -46,7 +46,8 @@ public class Stress extends Simulation {
 
   {
     Settings.describe("Stress", "startRate", startRate, "step", step, "levels", levels, "levelDuration", levelDuration,
-        "rampBetween", rampBetween, "warmup", warmup, "keys", Traffic.keys(), "objectiveP99Ms", objectiveP99Ms);
+        "rampBetween", rampBetween, "warmup", warmup, "keys", Traffic.keys(), "objectiveP99Ms", objectiveP99Ms,
+        "mix", Traffic.writesOnly() ? "writes" : "95/4/1");
     // After a warm-up at startRate (cold JITs and empty connection pools on both sides would fail level 1),
     // level i runs at startRate + i*step from warmup + i*(level+ramp) for one level duration (Gatling's stairs);
     // the first and last second of each level are left out so ramps and in-flight tails do not blur it.

@@ -53,6 +53,18 @@ final class Traffic {
     return Settings.integer("keys", 1000);
   }
 
+  /**
+   * -Dmix=writes turns Stress and Overload into write-only traffic: the store-bound case, where the store (not
+   * the CPU) limits the sustainable rate and a generator on the same machine can offer three times it.
+   */
+  static boolean writesOnly() {
+    String mix = Settings.string("mix", "default");
+    if (!mix.equals("default") && !mix.equals("writes")) {
+      throw new IllegalArgumentException("-Dmix must be default or writes, not " + mix);
+    }
+    return mix.equals("writes");
+  }
+
   static int valueBytes() {
     return Settings.integer("valueBytes", 100);
   }
@@ -70,6 +82,9 @@ final class Traffic {
    * report (e.g. Stress and Overload accept 503 as a legitimate answer and judge it in the recorder).
    */
   static ChainBuilder recordedMix(Recorder rec, CheckBuilder getOk, CheckBuilder writeOk, CheckBuilder listOk) {
+    if (writesOnly()) {
+      return rec.timed(put(), writeOk);
+    }
     return randomSwitch().on(
         percent(95.0).then(rec.timed(get(), getOk)),
         percent(4.0).then(rec.timed(put(), writeOk)),

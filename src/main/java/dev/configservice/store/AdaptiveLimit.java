@@ -1,0 +1,201 @@
+package dev.configservice.store;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * A concurrency limit on store writes that follows the store's latency, so that a store driven past its
+ * capacity sheds the excess at once instead of queueing it into timeouts.
+ *
+ * <p>Before this limit, a DynamoDB table (dynalite in the benchmark) offered three times the write rate it
+ * sustains queued every write in the SDK's connection pool: 42% of the writes ended in 504 after the store
+ * timeout and the accepted ones took 2.4 s at p99. A fixed bound cannot fix that: the right number of
+ * writes in progress is the store's rate times its healthy latency, which differs by two orders of
+ * magnitude between a local log with group commit and a remote table.
+ *
+ * <p>The rule follows CoDel (Nichols and Jacobson, "Controlling Queue Delay", 2012): a queue is bad when it
+ * <em>stands</em>, not when a burst fills it for a moment. So:
+ * <ul>
+ *   <li>the <em>target</em> is {@code max(floor, 2 × baseline)}, where the baseline is the fastest write of the
+ *       last ~5 minutes (ten 30 s buckets), what the store takes when nothing is queued; the floor keeps a fast
+ *       store (a local log at ~1 ms) from shedding on scheduling noise;
+ *   <li>a standing queue is every write completing over the target for {@code standing} (1 s in the
+ *       service), without the writes in progress draining to zero in between: a burst of writes that drains
+ *       within it is not one (50 conditional writes at once take dynalite ~300 ms); a timeout or a throttle
+ *       counts at once;
+ *   <li>each {@code interval} (100 ms) that a standing queue lasts, the limit is cut to the concurrency seen times
+ *       {@code target / latency} (between 0.5 and 0.9; 0.5 on a timeout or throttle), never below {@code min},
+ *       so some writes always proceed and the store's recovery is seen;
+ *   <li>each healthy {@code interval} with at least {@code MIN_SAMPLES} writes raises the limit by a tenth (at
+ *       least one): up to {@code max} while the writes in progress reach half of it, and back up to
+ *       {@code initial} in any case, so a past overload does not linger.
+ * </ul>
+ * With {@code initial = max} (as the service runs it) the limit refuses nothing until a standing queue
+ * appears. {@link #tryAcquire()} is two atomic operations on the hot path; {@link #release} takes a short lock.
+ */
+public final class AdaptiveLimit {
+
+  static final int MIN_SAMPLES = 5;
+  private static final int BUCKETS = 10;
+  private static final long BUCKET_NANOS = Duration.ofSeconds(30).toNanos();
+  private static final double TOLERANCE = 2.0;
+
+  private final int initial;
+  private final int min;
+  private final int max;
+  private final long floorNanos;
+  private final long intervalNanos;
+  private final long standingNanos;
+  private final LongSupplier clock;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private volatile int limit;
+  private volatile int peak;
+
+  // guarded by this
+  private long aboveSince = -1;
+  private long lastCut;
+  private long windowStart;
+  private int count;
+  private final long[] bucketMin = new long[BUCKETS];
+  private int bucket;
+  private long bucketStart;
+  private long baseline = Long.MAX_VALUE;
+
+  /**
+   * @param initial  the limit to start with, and to return to once healthy
+   * @param min      the limit never goes below this
+   * @param max      nor above this
+   * @param floor    store latency that is never a reason to shed
+   * @param standing how long every write must be over the target before the first cut
+   * @param interval the shortest time between two changes of the limit
+   * @param clock    nanoseconds, {@code System::nanoTime} outside tests
+   */
+  public AdaptiveLimit(int initial, int min, int max, Duration floor, Duration standing, Duration interval,
+                       LongSupplier clock) {
+    if (min < 1 || max < min || initial < min || initial > max) {
+      throw new IllegalArgumentException("need 1 <= min <= initial <= max, got " + min + ", " + initial + ", " + max);
+    }
+    this.initial = initial;
+    this.min = min;
+    this.max = max;
+    this.limit = initial;
+    this.floorNanos = floor.toNanos();
+    this.intervalNanos = interval.toNanos();
+    this.standingNanos = standing.toNanos();
+    this.clock = clock;
+    long now = clock.getAsLong();
+    this.windowStart = now;
+    this.bucketStart = now;
+    this.lastCut = now - intervalNanos;
+    Arrays.fill(bucketMin, Long.MAX_VALUE);
+  }
+
+  /** Takes a slot; false (and nothing taken) when the writes in progress are at the limit. */
+  public boolean tryAcquire() {
+    int now = inFlight.incrementAndGet();
+    if (now > limit) {
+      inFlight.decrementAndGet();
+      return false;
+    }
+    if (now > peak) {
+      peak = now; // racy maximum: a lost update only understates the peak of one window
+    }
+    return true;
+  }
+
+  /**
+   * Gives a slot back.
+   *
+   * @param latencyNanos how long the write took; negative when it did not reach the store (not a sample)
+   * @param overloaded   the store timed out or throttled the call
+   */
+  public void release(long latencyNanos, boolean overloaded) {
+    int remaining = inFlight.decrementAndGet();
+    synchronized (this) {
+      long now = clock.getAsLong();
+      if (latencyNanos >= 0) {
+        record(latencyNanos, now);
+        count++;
+      }
+      long target = target();
+      boolean above = overloaded || latencyNanos > target;
+      if (above) {
+        if (aboveSince < 0) {
+          aboveSince = now;
+        }
+        if ((overloaded || now - aboveSince >= standingNanos) && now - lastCut >= intervalNanos) {
+          double factor = overloaded ? 0.5 : Math.max(0.5, Math.min(0.9, (double) target / latencyNanos));
+          limit = Math.max(min, (int) (Math.min(limit, Math.max(peak, remaining + 1)) * factor));
+          lastCut = now;
+          startWindow(now, remaining);
+        }
+      } else if (latencyNanos >= 0) {
+        aboveSince = -1;
+        if (count >= MIN_SAMPLES && now - windowStart >= intervalNanos && now - lastCut >= intervalNanos) {
+          int current = limit;
+          int step = Math.max(1, current / 10);
+          if (peak * 2 >= current) {
+            limit = Math.min(max, current + step);
+          } else if (current < initial) {
+            limit = Math.min(initial, current + step);
+          }
+          startWindow(now, remaining);
+        }
+      }
+      if (remaining == 0) {
+        aboveSince = -1; // the queue drained: that was a burst, not a standing queue
+      }
+    }
+  }
+
+  private void startWindow(long now, int inProgress) {
+    windowStart = now;
+    count = 0;
+    peak = inProgress;
+  }
+
+  private void record(long latency, long now) {
+    boolean rotated = false;
+    if (now - bucketStart >= BUCKET_NANOS * BUCKETS) {
+      Arrays.fill(bucketMin, Long.MAX_VALUE); // nothing seen for the whole horizon: start afresh
+      bucketStart = now;
+      rotated = true;
+    }
+    while (now - bucketStart >= BUCKET_NANOS) {
+      bucket = (bucket + 1) % BUCKETS;
+      bucketMin[bucket] = Long.MAX_VALUE;
+      bucketStart += BUCKET_NANOS;
+      rotated = true;
+    }
+    if (latency < bucketMin[bucket]) {
+      bucketMin[bucket] = latency;
+      baseline = Math.min(baseline, latency);
+    }
+    if (rotated) {
+      long lowest = Long.MAX_VALUE;
+      for (long m : bucketMin) {
+        lowest = Math.min(lowest, m);
+      }
+      baseline = lowest;
+    }
+  }
+
+  private long target() {
+    return baseline == Long.MAX_VALUE ? floorNanos : Math.max(floorNanos, (long) (TOLERANCE * baseline));
+  }
+
+  public int limit() {
+    return limit;
+  }
+
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /** The store's fastest write of the last ~5 minutes, in nanoseconds; -1 before the first. */
+  public synchronized long baselineNanos() {
+    return baseline == Long.MAX_VALUE ? -1 : baseline;
+  }
+}

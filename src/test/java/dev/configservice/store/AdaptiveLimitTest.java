@@ -1,0 +1,190 @@
+package dev.configservice.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntToLongFunction;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The adaptive write limit's rule, driven by a clock the test moves a millisecond at a time: closed-loop
+ * writers against a store model whose latency depends on the writes in progress.
+ */
+class AdaptiveLimitTest {
+
+  private static final long MS = 1_000_000;
+  private final AtomicLong now = new AtomicLong(1_000 * MS);
+
+  private AdaptiveLimit limit(int initial, int min, int max) {
+    return new AdaptiveLimit(initial, min, max, Duration.ofMillis(10), Duration.ofSeconds(1), Duration.ofMillis(100),
+        now::get);
+  }
+
+  /** What {@link #run} saw. */
+  record Run(long admitted, long refused, long slowestLateMs) {
+  }
+
+  /**
+   * {@code writers} clients, each writing again as soon as it is answered (or 1 ms after a refusal), for
+   * {@code millis}; a write's latency is fixed when it is admitted, from the writes then in progress.
+   * {@code slowestLateMs} is the slowest admitted write of the last quarter of the run.
+   */
+  private Run run(AdaptiveLimit limit, int writers, IntToLongFunction latencyMs, long millis) {
+    long[] due = new long[writers];
+    long[] started = new long[writers];
+    Arrays.fill(due, -1);
+    long admitted = 0;
+    long refused = 0;
+    long slowestLate = 0;
+    long t0 = now.get() / MS;
+    for (long t = t0; t < t0 + millis; t++) {
+      now.set(t * MS);
+      for (int i = 0; i < writers; i++) {
+        if (due[i] == t) {
+          limit.release((t - started[i]) * MS, false);
+          if (t - t0 >= millis * 3 / 4) {
+            slowestLate = Math.max(slowestLate, t - started[i]);
+          }
+          due[i] = -1;
+        }
+        if (due[i] < 0) { // answered (or refused earlier): writes again at once
+          if (limit.tryAcquire()) {
+            admitted++;
+            started[i] = t;
+            due[i] = t + Math.max(1, latencyMs.applyAsLong(limit.inFlight()));
+          } else {
+            refused++;
+          }
+        }
+      }
+    }
+    // let the writes in progress finish, without new ones
+    for (long t = t0 + millis; Arrays.stream(due).anyMatch(d -> d >= 0); t++) {
+      now.set(t * MS);
+      for (int i = 0; i < writers; i++) {
+        if (due[i] == t) {
+          limit.release((t - started[i]) * MS, false);
+          due[i] = -1;
+        }
+      }
+    }
+    return new Run(admitted, refused, slowestLate);
+  }
+
+  @Test
+  void aStoreThatKeepsUpIsNeverLimited() {
+    AdaptiveLimit limit = limit(4096, 4, 4096);
+    Run run = run(limit, 200, inFlight -> 2, 3_000);
+    assertThat(run.refused()).isZero();
+    assertThat(limit.limit()).isEqualTo(4096);
+    assertThat(limit.inFlight()).isZero();
+  }
+
+  @Test
+  void aStandingQueueIsCutToTheConcurrencyThatMeetsTheTarget() {
+    AdaptiveLimit limit = limit(4096, 4, 4096);
+    run(limit, 50, inFlight -> 2, 500); // baseline 2 ms: target = max(10 ms floor, 2 x 2 ms) = 10 ms
+    // a store that serves one write per millisecond: 100 writers waiting means 100 ms each
+    Run run = run(limit, 100, inFlight -> inFlight, 4_000);
+    assertThat(run.refused()).isPositive();
+    assertThat(limit.limit()).isBetween(6, 14);
+    assertThat(run.slowestLateMs()).as("writes admitted once the limit settled").isLessThanOrEqualTo(20);
+  }
+
+  @Test
+  void withoutTheLimitTheSameQueueMakesEveryWriteWait() {
+    AdaptiveLimit unlimited = limit(4096, 4096, 4096);
+    Run run = run(unlimited, 100, inFlight -> inFlight, 4_000);
+    assertThat(run.refused()).isZero();
+    assertThat(run.slowestLateMs()).isGreaterThanOrEqualTo(100);
+  }
+
+  @Test
+  void aBurstThatDrainsIsNotCut() {
+    AdaptiveLimit limit = limit(4096, 4, 4096);
+    run(limit, 50, inFlight -> 2, 500);
+    // 800 writes at once, served one per millisecond: the last waits 800 ms, then the queue is empty
+    long[] order = new long[800];
+    for (int i = 0; i < order.length; i++) {
+      assertThat(limit.tryAcquire()).isTrue();
+    }
+    long t0 = now.get();
+    for (int i = 0; i < order.length; i++) {
+      now.set(t0 + (i + 1) * MS);
+      limit.release((i + 1) * MS, false);
+    }
+    assertThat(limit.limit()).isEqualTo(4096);
+    // a second burst right after it finds the same limit
+    for (int i = 0; i < order.length; i++) {
+      assertThat(limit.tryAcquire()).isTrue();
+    }
+  }
+
+  @Test
+  void aSlowButSteadyStoreIsJudgedAgainstItsOwnBaseline() {
+    AdaptiveLimit limit = limit(4096, 4, 4096);
+    // 30 ms per write whatever the load: over the 10 ms floor, but within twice the store's own best
+    Run steady = run(limit, 60, inFlight -> 30, 2_000);
+    assertThat(limit.baselineNanos()).isEqualTo(30 * MS);
+    assertThat(steady.refused()).isZero();
+    // the same store at 70 ms (more than 2 x 30 ms) for every write is queueing: the limit comes down
+    Run slower = run(limit, 60, inFlight -> 70, 2_000);
+    assertThat(slower.refused()).isPositive();
+    assertThat(limit.limit()).isLessThan(60);
+  }
+
+  @Test
+  void aTimeoutCutsAtOnceButABurstOfThemCutsOncePerInterval() {
+    AdaptiveLimit limit = limit(4096, 4, 4096);
+    for (int i = 0; i < 40; i++) {
+      assertThat(limit.tryAcquire()).isTrue();
+    }
+    now.addAndGet(2_000 * MS);
+    for (int i = 0; i < 40; i++) {
+      limit.release(2_000 * MS, true); // all time out together
+    }
+    assertThat(limit.limit()).isEqualTo(20); // 40 in progress, halved once
+    for (int i = 0; i < 20; i++) {
+      assertThat(limit.tryAcquire()).isTrue();
+    }
+    assertThat(limit.tryAcquire()).isFalse();
+    now.addAndGet(100 * MS);
+    limit.release(2_000 * MS, true);
+    assertThat(limit.limit()).isEqualTo(10);
+  }
+
+  @Test
+  void theLimitStaysWithinItsBoundsAndComesBackOnceHealthy() {
+    AdaptiveLimit limit = limit(64, 4, 128);
+    for (int i = 0; i < 10; i++) {
+      assertThat(limit.tryAcquire()).isTrue();
+      now.addAndGet(100 * MS);
+      limit.release(5_000 * MS, true);
+    }
+    assertThat(limit.limit()).isEqualTo(4);
+    // some writes always proceed, so recovery is seen; with light use the limit returns to its initial value
+    Run light = run(limit, 3, inFlight -> 2, 6_000);
+    assertThat(light.admitted()).isPositive();
+    assertThat(limit.limit()).isEqualTo(64);
+    // and with heavy healthy use it grows to its maximum, no further
+    run(limit, 500, inFlight -> 2, 3_000);
+    assertThat(limit.limit()).isEqualTo(128);
+    assertThatThrownBy(() -> limit(2, 4, 16)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> limit(4, 0, 16)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aFailureBeforeTheStoreIsNotALatencySample() {
+    AdaptiveLimit limit = limit(100, 4, 4096);
+    for (int i = 0; i < 20; i++) {
+      assertThat(limit.tryAcquire()).isTrue();
+      now.addAndGet(500 * MS);
+      limit.release(-1, false);
+    }
+    assertThat(limit.baselineNanos()).isEqualTo(-1);
+    assertThat(limit.limit()).isEqualTo(100);
+  }
+}
