@@ -198,7 +198,7 @@ measure() {
     return
   fi
   local rps p50 p99 se n2
-  rps=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line")
+  rps=$(sed -E 's/.*ok_rps=([0-9.]+).*/\1/' <<<"$line")   # successful answers only: a shed 503 is not throughput
   p50=$(sed -E 's/.*p50=([0-9.]+).*/\1/' <<<"$line")
   p99=$(sed -E 's/.*p99=([0-9.]+).*/\1/' <<<"$line")
   se=$(sed -E 's/.*socket_errors=([0-9]+).*/\1/' <<<"$line")
@@ -393,6 +393,8 @@ ratio() {
     echo "| $req | ${s#*_} | $(col "embedded|$k" 1) | $(col "embedded|$k" 2) | $(col "embedded|$k" 3) | $(col "ceiling|$k" 1) | $(col "ceiling|$k" 2) | $(col "ceiling|$k" 3) | $(ratio "embedded|$k" "ceiling|$k") | $(col "dynamodb|$k" 1) | $(col "dynamodb|$k" 2) | $(col "dynamodb|$k" 3) |"
   done
   echo
+  echo "req/s counts successful (2xx) answers only; p50 and p99 are over every answer, non-2xx ones included."
+  echo
   echo "## Errors (socket errors / non-2xx responses)"
   echo
   echo "| Request | Conns | Service | Ceiling | Service on DynamoDB |"
@@ -415,6 +417,11 @@ ratio() {
   echo "Resident memory with 1 KiB values cached: $MEM_RESULT"
   echo
   echo "Time to ready is from launching \`java -jar\` to the first 200 from /health/ready (polled every 50 ms)."
+  if [[ "$(col "dynamodb|post 50" 5)" =~ ^[1-9] ]]; then
+    echo
+    echo "Non-2xx answers on POST to the service on DynamoDB are writes the adaptive write limit refused at once with 503"
+    echo "(\`SHED_WRITE_LATENCY\`): 50 closed-loop writers keep a standing queue in front of dynalite, a single Node process."
+  fi
 } >"$OUT"
 log "results written to $OUT"
 cat "$OUT"
