@@ -265,7 +265,7 @@ if [[ "$MODE" == overload ]]; then
   {
     echo "# Overload check $(date -u +%F) on $(hostname)"
     echo
-    echo "Command: \`gatling/bench/run.sh overload $ORIG_ARGS\`${MAX_IN_FLIGHT:+ (MAX_IN_FLIGHT=$MAX_IN_FLIGHT)}${SERVICE_CPUS:+ (service pinned to CPUs $SERVICE_CPUS)}; store $OVERLOAD_STORE, mix $MIX"
+    echo "Command: \`${STRESS_OPTS:+STRESS_OPTS=\"$STRESS_OPTS\" }gatling/bench/run.sh overload $ORIG_ARGS\`${MAX_IN_FLIGHT:+ (MAX_IN_FLIGHT=$MAX_IN_FLIGHT)}${SERVICE_CPUS:+ (service pinned to CPUs $SERVICE_CPUS)}; store $OVERLOAD_STORE, mix $MIX"
     echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Gatling and the service on the same machine."
     echo
     echo '```'
