@@ -24,9 +24,9 @@ import java.util.function.LongSupplier;
  *   <li>a standing queue is every write completing over the target for {@code standing} (1 s in the
  *       service), without the writes in progress draining to zero in between: a burst of writes that drains
  *       within it is not one (50 conditional writes at once take dynalite ~300 ms); and, unless the limit is
- *       already refusing writes, with more writes in progress at the end than at the start (by a fifth, at
- *       least 8): writes arriving faster than the store completes them, not a fixed set of clients each waiting
- *       for its answer. A timeout or a throttle counts at once;
+ *       already refusing writes, with more writes in progress at the end than at the start (by half, at
+ *       least {@code GROWTH}): writes arriving faster than the store completes them, not a fixed set of
+ *       clients each waiting for its answer. A timeout or a throttle counts at once;
  *   <li>each {@code interval} (100 ms) that a standing queue lasts, the limit is cut to the concurrency seen times
  *       {@code target / latency} (between 0.5 and 0.9; 0.5 on a timeout or throttle), never below {@code min},
  *       so some writes always proceed and the store's recovery is seen;
@@ -40,6 +40,11 @@ import java.util.function.LongSupplier;
 public final class AdaptiveLimit {
 
   static final int MIN_SAMPLES = 5;
+  /**
+   * How many more writes in progress make a growing queue: more than a client's connection pool adds while it
+   * opens (the benchmark's loader ramps up 32 writers against a cold dynalite, which took ~200 ms a write).
+   */
+  static final int GROWTH = 64;
   private static final int BUCKETS = 10;
   private static final long BUCKET_NANOS = Duration.ofSeconds(30).toNanos();
   private static final double TOLERANCE = 2.0;
@@ -164,10 +169,11 @@ public final class AdaptiveLimit {
    * store completes them. A fixed set of clients that each wait for their answer (wrk's 50 connections) keeps
    * a queue of the same size however slow the store is; that is not overload, only latency, and refusing them
    * would cost them their writes for nothing (with dynalite on the same cores, half of them: the refusals'
-   * CPU slowed dynalite from ~880 to 462 writes/s).
+   * CPU slowed dynalite from ~880 to 462 writes/s). Once refused, such clients retry at once and look like
+   * demand beyond the limit, so the first cut must not be a false one.
    */
   private boolean growing(int inProgress) {
-    return inProgress >= inFlightAboveSince + Math.max(8, inFlightAboveSince / 5);
+    return inProgress >= inFlightAboveSince + Math.max(GROWTH, inFlightAboveSince / 2);
   }
 
   private void startWindow(long now, int inProgress) {

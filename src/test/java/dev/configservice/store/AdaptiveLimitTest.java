@@ -35,6 +35,11 @@ class AdaptiveLimitTest {
    * {@code slowestLateMs} is the slowest admitted write of the last quarter of the run.
    */
   private Run run(AdaptiveLimit limit, int writers, IntToLongFunction latencyMs, long millis) {
+    return run(limit, writers, 0, latencyMs, millis);
+  }
+
+  /** As above, writer {@code i} starting {@code i * rampMs} after the others began. */
+  private Run run(AdaptiveLimit limit, int writers, long rampMs, IntToLongFunction latencyMs, long millis) {
     long[] due = new long[writers];
     long[] started = new long[writers];
     Arrays.fill(due, -1);
@@ -52,7 +57,7 @@ class AdaptiveLimitTest {
           }
           due[i] = -1;
         }
-        if (due[i] < 0) { // answered (or refused earlier): writes again at once
+        if (due[i] < 0 && t - t0 >= i * rampMs) { // answered (or refused earlier): writes again at once
           if (limit.tryAcquire()) {
             admitted++;
             started[i] = t;
@@ -142,6 +147,15 @@ class AdaptiveLimitTest {
     // 100 writers, each waiting for its answer, against the one-write-per-millisecond store: 100 ms each,
     // standing, but the queue does not grow; refusing them would only lose their writes
     Run run = run(limit, 100, inFlight -> inFlight, 4_000);
+    assertThat(run.refused()).isZero();
+    assertThat(limit.limit()).isEqualTo(4096);
+  }
+
+  @Test
+  void writersThatConnectOneAfterAnotherToASlowStoreAreNotOverload() {
+    AdaptiveLimit limit = limit(4096, 4, 4096);
+    // the benchmark's loader against a cold dynalite: 32 writers starting 30 ms apart, ~200 ms a write
+    Run run = run(limit, 32, 30, inFlight -> 6L * inFlight, 5_000);
     assertThat(run.refused()).isZero();
     assertThat(limit.limit()).isEqualTo(4096);
   }
