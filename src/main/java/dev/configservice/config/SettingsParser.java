@@ -39,9 +39,9 @@ public final class SettingsParser {
     add("CACHE_TTL", null, "how long a cached entry may serve reads; default: forever for embedded, 5s for dynamodb "
         + "(other instances' writes reach this one's cache within this time)");
     add("MAX_IN_FLIGHT", "4096", "requests in progress per instance before new ones get 503 + Retry-After");
-    add("SHED_WRITE_LATENCY", "10ms", "store write latency that never makes the service shed writes; above it and "
-        + "above twice the store's recent best, the adaptive write limit shrinks and the excess gets 503 + "
-        + "Retry-After at once; off disables the adaptive limit");
+    add("SHED_WRITE_LATENCY", "10ms", "store write latency that never makes the service shed writes; when for a "
+        + "second every write took longer than it and than twice the store's recent best while writes piled up, "
+        + "the adaptive write limit shrinks and the excess gets 503 + Retry-After at once; off disables it");
     add("HTTP_INSTANCES", null, "HTTP verticle instances (default: one per core)");
     add("STORE_TIMEOUT", null, "longest wait for one store call before the request answers 504; default 5s for "
         + "embedded, 2 x DYNAMODB_API_TIMEOUT + 1s for dynamodb (a write makes two sequential calls)");
