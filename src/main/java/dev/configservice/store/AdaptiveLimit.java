@@ -30,9 +30,11 @@ import java.util.function.LongSupplier;
  *   <li>each {@code interval} (100 ms) that a standing queue lasts, the limit is cut to the concurrency seen times
  *       {@code target / latency} (between 0.5 and 0.9; 0.5 on a timeout or throttle), never below {@code min},
  *       so some writes always proceed and the store's recovery is seen;
- *   <li>each healthy {@code interval} with at least {@code MIN_SAMPLES} writes raises the limit by a tenth (at
- *       least one): up to {@code max} while the writes in progress reach half of it, and back up to
- *       {@code initial} in any case, so a past overload does not linger.
+ *   <li>each healthy {@code interval} with at least {@code MIN_SAMPLES} writes (or each healthy {@code standing}
+ *       with fewer) raises the limit: by a tenth (at least one) while it is refusing writes, up to {@code max}
+ *       while the writes in progress reach half of it; and, below {@code initial} and refusing nothing, it
+ *       doubles, so that after a store outage a lightly used instance does not meet the next burst of writes
+ *       with a limit cut for minutes.
  * </ul>
  * With {@code initial = max} (as the service runs it) the limit refuses nothing until a standing queue
  * appears. {@link #tryAcquire()} is two atomic operations on the hot path; {@link #release} takes a short lock.
@@ -147,10 +149,14 @@ public final class AdaptiveLimit {
         }
       } else if (latencyNanos >= 0) {
         aboveSince = -1;
-        if (count >= MIN_SAMPLES && now - windowStart >= intervalNanos && now - lastCut >= intervalNanos) {
+        long window = now - windowStart;
+        if (now - lastCut >= intervalNanos
+            && ((count >= MIN_SAMPLES && window >= intervalNanos) || window >= standingNanos)) {
           int current = limit;
           int step = Math.max(1, current / 10);
-          if (peak * 2 >= current) {
+          if (!refused && current < initial) {
+            limit = Math.min(initial, current * 2); // not binding: raising it adds no load at once
+          } else if (peak * 2 >= current) {
             limit = Math.min(max, current + step);
           } else if (current < initial) {
             limit = Math.min(initial, current + step);

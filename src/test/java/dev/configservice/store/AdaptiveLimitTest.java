@@ -236,6 +236,28 @@ class AdaptiveLimitTest {
   }
 
   @Test
+  void afterAnOutageALightlyUsedLimitIsBackWithinSecondsNotMinutes() {
+    AdaptiveLimit limit = limit(4096, 4, 4096);
+    for (int i = 0; i < 10; i++) { // the store stops answering: timeouts cut the limit to its minimum
+      assertThat(limit.tryAcquire()).isTrue();
+      now.addAndGet(100 * MS);
+      limit.release(3_000 * MS, true);
+    }
+    assertThat(limit.limit()).isEqualTo(4);
+    // it answers again, and the instance sees one write every 200 ms
+    for (int i = 0; i < 75 && limit.limit() < 4096; i++) {
+      assertThat(limit.tryAcquire()).isTrue();
+      now.addAndGet(200 * MS);
+      limit.release(2 * MS, false);
+    }
+    assertThat(limit.limit()).isEqualTo(4096); // within 15 s
+    // so the next burst of 300 writes is admitted whole
+    for (int i = 0; i < 300; i++) {
+      assertThat(limit.tryAcquire()).isTrue();
+    }
+  }
+
+  @Test
   void aFailureBeforeTheStoreIsNotALatencySample() {
     AdaptiveLimit limit = limit(100, 4, 4096);
     for (int i = 0; i < 20; i++) {
