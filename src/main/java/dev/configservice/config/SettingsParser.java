@@ -39,9 +39,10 @@ public final class SettingsParser {
     add("CACHE_TTL", null, "how long a cached entry may serve reads; default: forever for embedded, 5s for dynamodb "
         + "(other instances' writes reach this one's cache within this time)");
     add("MAX_IN_FLIGHT", "4096", "requests in progress per instance before new ones get 503 + Retry-After");
-    add("SHED_WRITE_LATENCY", "10ms", "store write latency that never makes the service shed writes; when for a "
+    add("SHED_WRITE_LATENCY", null, "store write latency that never makes the service shed writes; when for a "
         + "second every write took longer than it and than twice the store's recent best while writes piled up, "
-        + "the adaptive write limit shrinks and the excess gets 503 + Retry-After at once; off disables it");
+        + "the adaptive write limit shrinks and the excess gets 503 + Retry-After at once; off disables it; "
+        + "default 10ms for dynamodb, off for embedded (its group commit does not queue; what it runs out of is CPU)");
     add("HTTP_INSTANCES", null, "HTTP verticle instances (default: one per core)");
     add("STORE_TIMEOUT", null, "longest wait for one store call before the request answers 504; default 5s for "
         + "embedded, 2 x DYNAMODB_API_TIMEOUT + 1s for dynamodb (a write makes two sequential calls)");
@@ -175,6 +176,9 @@ public final class SettingsParser {
         get("METRICS_INTERVAL", SettingsParser::positiveDuration, "a positive duration such as 60s"));
     if (!problems.isEmpty()) {
       return null; // parse() reports every problem
+    }
+    if (shedWriteLatency == null) {
+      shedWriteLatency = store == ServiceConfig.StoreKind.DYNAMODB ? Duration.ofMillis(10) : Duration.ZERO;
     }
     if (storeTimeout == null) {
       storeTimeout = store == ServiceConfig.StoreKind.DYNAMODB

@@ -53,6 +53,16 @@ class SettingsParserTest {
   }
 
   @Test
+  void theAdaptiveWriteLimitIsOnByDefaultForDynamoDbOnly() {
+    assertThat(SettingsParser.parse(Map.of("STORE", "dynamodb"), NO_ARGS).shedWriteLatency()).isEqualTo(Duration.ofMillis(10));
+    assertThat(SettingsParser.parse(Map.of(), NO_ARGS).adaptiveWriteLimit()).isFalse();
+    assertThat(SettingsParser.parse(Map.of("SHED_WRITE_LATENCY", "25ms"), NO_ARGS).shedWriteLatency())
+        .isEqualTo(Duration.ofMillis(25));
+    assertThat(SettingsParser.parse(Map.of("STORE", "dynamodb", "SHED_WRITE_LATENCY", "off"), NO_ARGS)
+        .adaptiveWriteLimit()).isFalse();
+  }
+
+  @Test
   void dynamoDbCachesExpireByDefault() {
     assertThat(SettingsParser.parse(Map.of("STORE", "dynamodb"), NO_ARGS).cacheTtl()).isEqualTo(Duration.ofSeconds(5));
     assertThat(SettingsParser.parse(Map.of("STORE", "dynamodb"), NO_ARGS).storeTimeout()).isEqualTo(Duration.ofSeconds(7));
