@@ -54,7 +54,7 @@ trap cleanup EXIT
 for port in "$SVC_PORT" "$PROM_PORT"; do
   if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then fail "port $port is already in use"; fi
 done
-HOST=127.0.0.1 PORT="$SVC_PORT" DATA_DIR="$work/data" LOG_FORMAT=text java -jar "$JAR" >"$work/service.log" 2>&1 &
+HOST=127.0.0.1 PORT="$SVC_PORT" DATA_DIR="$work/data" LOG_FORMAT=text java -Xms128m -Xmx128m -jar "$JAR" >"$work/service.log" 2>&1 &
 svc_pid=$!
 cat >"$work/prometheus.yml" <<YAML
 global:

@@ -233,7 +233,7 @@ if [[ -f "$SERVICE_JAR" ]] && command -v java >/dev/null; then
   svc_port="$(free_port)"
   mkdir -p "$WORK/data"
   PORT="$svc_port" HOST=127.0.0.1 STORE=embedded DATA_DIR="$WORK/data" LOG_LEVEL=WARN \
-    java -jar "$SERVICE_JAR" >"$WORK/service.log" 2>&1 &
+    java -Xms128m -Xmx128m -jar "$SERVICE_JAR" >"$WORK/service.log" 2>&1 &
   PIDS+=($!)
   if wait_http "http://127.0.0.1:$svc_port/health/live"; then
     run_case "smoke check passes against the real service (write, read back, delete)" 0 DRY_RUN=1 AUTO_ROLLBACK=1 \

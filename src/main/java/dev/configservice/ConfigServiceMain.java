@@ -53,6 +53,7 @@ public final class ConfigServiceMain {
       System.exit(1);
       return;
     }
+    HeapLimit.warning().ifPresent(w -> org.slf4j.LoggerFactory.getLogger(ConfigServiceMain.class).warn(w));
     long graceMillis = config.shutdownTimeout().toMillis() + 15_000;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
