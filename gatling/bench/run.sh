@@ -11,6 +11,9 @@
 #   --warmup S        seconds of wrk warm-up per target, GET and POST at the start and POST again right
 #                     before the POST rows (default 10; the write path's JIT settles after ~30 s of writes)
 #   --conns "LIST"    GET connection counts (default "50 300 1000 10000"); POST is always at 50
+#   --post-rounds N   POST measurements per target, taken in turns across the targets (default 3); the table
+#                     shows each target's median round by req/s (the lower middle one for an even N) and lists
+#                     every round: a single POST window on a shared 2-core VM swings by +-10 points of the ratio
 #   --targets "LIST"  any of: embedded ceiling dynamodb (default all three)
 #   --mem-keys N      keys of 1 KiB for the resident-memory test, 0 to skip (default 100000)
 #   --out FILE        results file (default docs/benchmarks/YYYY-MM-DD-<hostname>.md)
@@ -52,6 +55,7 @@ if [[ "${1:-}" == "overload" ]]; then MODE=overload; shift; fi
 JAVA_OPTS_GIVEN=${SERVICE_JAVA_OPTS+1}
 SERVICE_JAVA_OPTS=${SERVICE_JAVA_OPTS--Xms224m -Xmx224m}
 DURATION=15 WARMUP=10 CONNS="50 300 1000 10000" TARGETS="embedded ceiling dynamodb" MEM_KEYS=100000 BUILD=1
+POST_ROUNDS=3
 OUT="" RATE="" OVERLOAD_DURATION=30 MAX_IN_FLIGHT="" SERVICE_CPUS="" OVERLOAD_STORE=embedded MIX=default
 ORIG_ARGS=""; [[ $# -gt 0 ]] && ORIG_ARGS=$(printf '%q ' "$@") && ORIG_ARGS=${ORIG_ARGS% }
 while [[ $# -gt 0 ]]; do
@@ -59,6 +63,7 @@ while [[ $# -gt 0 ]]; do
     --duration) DURATION="$2"; OVERLOAD_DURATION="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
     --conns) CONNS="$2"; shift 2 ;;
+    --post-rounds) POST_ROUNDS="$2"; shift 2 ;;
     --targets) TARGETS="$2"; shift 2 ;;
     --mem-keys) MEM_KEYS="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
@@ -68,7 +73,7 @@ while [[ $# -gt 0 ]]; do
     --service-cpus) SERVICE_CPUS="$2"; shift 2 ;;
     --store) OVERLOAD_STORE="$2"; shift 2 ;;
     --mix) MIX="$2"; shift 2 ;;
-    -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,38p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -326,7 +331,26 @@ done
 for t in "${LIVE[@]}"; do
   log "$t: warm-up ${WARMUP}s POST"
   measure "$t" "${PORT_OF[$t]}" post 50 "$WARMUP"
-  measure "$t" "${PORT_OF[$t]}" post 50 "$DURATION" record
+done
+declare -A POST_ROUNDS_OF   # POST_ROUNDS_OF[target]="rps of round 1, 2, ..."
+for r in $(seq 1 "$POST_ROUNDS"); do
+  for t in "${LIVE[@]}"; do
+    measure "$t" "${PORT_OF[$t]}" post 50 "$DURATION" record
+    R["$t|post 50 #$r"]=${R["$t|post 50"]}
+  done
+done
+# Each target's POST row: the round with the median req/s (its latencies with it), errors summed over rounds.
+for t in "${LIVE[@]}"; do
+  rounds=$(for r in $(seq 1 "$POST_ROUNDS"); do echo "${R["$t|post 50 #$r"]}"; done)
+  POST_ROUNDS_OF[$t]=$(awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}' <<<"$rounds")
+  R["$t|post 50"]=$(awk '$1 != "-"' <<<"$rounds" | sort -n -k1,1 | awk -v all="$rounds" '
+    {row[NR] = $0} END {
+      if (NR == 0) {print "- - - - -"; exit}
+      split(row[int((NR + 1) / 2)], m, " ")
+      n = split(all, lines, "\n"); se = 0; n2 = 0
+      for (i = 1; i <= n; i++) {split(lines[i], f, " "); se += f[4]; n2 += f[5]}
+      print m[1], m[2], m[3], se, n2
+    }')
 done
 for t in "${LIVE[@]}"; do
   RSS_AFTER[$t]=$(rss_mib "${PID_OF[$t]}")
@@ -380,7 +404,7 @@ ratio() {
   echo "- Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, $(uname -sr); load average before/after the run: $LOAD_START / $LOAD_END (anything well above 0 means other work shared the cores)"
   echo "- Java: $(java -version 2>&1 | head -1)$( [[ -n "${SERVICE_JAVA_OPTS:-}" ]] && echo ", JVM flags: $SERVICE_JAVA_OPTS")"
   echo "- Load generator: $(wrk --version 2>&1 | head -1 | awk '{print $1, $2}'), 2 threads, on the same cores as the server (so each number is the server's share of a machine it shares with wrk)"
-  echo "- Command: \`${CMD_ENV}gatling/bench/run.sh${ORIG_ARGS:+ $ORIG_ARGS}\` (open-file limit $NOFILE; ${DURATION} s per measurement after ${WARMUP} s warm-up, POST warmed up again for ${WARMUP} s right before its rows; $KEYS keys of ~100 B preloaded; whole run ${ELAPSED} s)"
+  echo "- Command: \`${CMD_ENV}gatling/bench/run.sh${ORIG_ARGS:+ $ORIG_ARGS}\` (open-file limit $NOFILE; ${DURATION} s per measurement after ${WARMUP} s warm-up, POST warmed up again for ${WARMUP} s right before its $POST_ROUNDS rounds; $KEYS keys of ~100 B preloaded; whole run ${ELAPSED} s)"
   echo "- Service: \`java ${SERVICE_JAVA_OPTS:+$SERVICE_JAVA_OPTS }-jar target/config-service.jar\` with default settings (the ceiling gets the same JVM flags); ceiling: gatling/bench/ceiling (plain vertx-core, one verticle per core, ConcurrentHashMap)"
   echo
   echo "## Throughput and latency (wrk --latency; latencies in ms)"
@@ -394,6 +418,14 @@ ratio() {
   done
   echo
   echo "req/s counts successful (2xx) answers only; p50 and p99 are over every answer, non-2xx ones included."
+  echo
+  echo "POST was measured in $POST_ROUNDS rounds of ${DURATION} s, the targets taking turns; its row is each target's median round (errors summed over all rounds). Every round, req/s:"
+  for t in embedded ceiling dynamodb; do
+    [[ -n "${POST_ROUNDS_OF[$t]:-}" ]] && echo "- $t: ${POST_ROUNDS_OF[$t]}"
+  done
+  if [[ -n "${POST_ROUNDS_OF[embedded]:-}" && -n "${POST_ROUNDS_OF[ceiling]:-}" ]]; then
+    echo "- service / ceiling, round by round: $(for r in $(seq 1 "$POST_ROUNDS"); do ratio "embedded|post 50 #$r" "ceiling|post 50 #$r"; echo; done | paste -sd, - | sed 's/,/, /g')"
+  fi
   echo
   echo "## Errors (socket errors / non-2xx responses)"
   echo
