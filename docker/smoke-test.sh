@@ -208,6 +208,10 @@ limit=$(numfmt --from=iec "${SMOKE_MEMORY^^}")
 awk -v h="$heap" -v l="$limit" 'BEGIN { exit !(h > 0.70 * l && h <= 0.76 * l) }' \
   || fail "MaxHeapSize $heap is not ~75% of the $SMOKE_MEMORY limit: the JVM does not see the container limit"
 log "ok: JVM max heap $((heap / 1048576)) MiB = 75% of the $SMOKE_MEMORY container limit"
+if ctr logs "$name" 2>&1 | grep -q "no heap limit was given"; then
+  fail "the service warned that it has no heap limit: it does not see the image's -XX:MaxRAMPercentage"
+fi
+log "ok: the service sees the image's heap limit (no start-up warning)"
 
 check_healthcheck "$name"
 
