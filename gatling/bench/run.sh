@@ -19,7 +19,9 @@
 #   --out FILE        results file (default docs/benchmarks/YYYY-MM-DD-<hostname>.md)
 #   --no-build        use the existing jars instead of building them
 # Options (overload mode):
-#   --rate N          sustainable rate to multiply by 3 (default: Stress's "highest level held")
+#   --rate N          sustainable rate to multiply by 3 (default: Stress's "highest level held"; with
+#                     --store dynamodb, its "most accepted in any level", since dynalite's pauses, not its
+#                     capacity, break the latency objective; Stress then runs 100-1,000/s unless STRESS_OPTS)
 #   --duration S      seconds of overload (default 30); Stress uses its own defaults unless STRESS_OPTS is set
 #   --max-in-flight N MAX_IN_FLIGHT for the service (default: the service's default)
 #   --service-cpus L  pin the service to these CPUs with taskset (e.g. 0), so that Gatling on the other
@@ -73,7 +75,7 @@ while [[ $# -gt 0 ]]; do
     --service-cpus) SERVICE_CPUS="$2"; shift 2 ;;
     --store) OVERLOAD_STORE="$2"; shift 2 ;;
     --mix) MIX="$2"; shift 2 ;;
-    -h|--help) sed -n '2,38p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,40p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -253,13 +255,23 @@ if [[ "$MODE" == overload ]]; then
   OUT=${OUT:-"$REPO/docs/benchmarks/$(date -u +%F)-$(hostname)-overload$([[ "$OVERLOAD_STORE" == embedded ]] || echo "-$OVERLOAD_STORE")$([[ "$MIX" == default ]] || echo "-$MIX").md"}
   GATLING_LOG="$WORK/overload-gatling.log"
   : >"$GATLING_LOG"
+  RATE_FROM="highest level held within objective"
+  RATE_NOTE="given with --rate"
+  if [[ -z "$RATE" && "$OVERLOAD_STORE" == dynamodb ]]; then
+    # dynalite (one Node process) pauses for 100-650 ms at any rate, and a pause at 300/s can make the write
+    # limit shed: "highest level held" then measures its pauses (100-400/s), not its capacity (~750-1,000
+    # writes/s). For the store-bound case the sustainable rate is what it completed at best.
+    RATE_FROM="most accepted in any level"
+    STRESS_OPTS=${STRESS_OPTS-"-DstartRate=100 -Dstep=100 -Dlevels=10"}
+  fi
   if [[ -z "$RATE" ]]; then
-    log "finding the sustainable rate with Stress (STRESS_OPTS='${STRESS_OPTS:-}')"
+    log "finding the sustainable rate with Stress (STRESS_OPTS='${STRESS_OPTS:-}'; rate: $RATE_FROM)"
     # shellcheck disable=SC2086
     mvn -B -f "$REPO/gatling" gatling:test -Dgatling.simulationClass=dev.configservice.perf.Stress \
-      -DbaseUrl="http://127.0.0.1:$SVC_PORT" -Dmix="$MIX" ${STRESS_OPTS:-} 2>&1 | tee -a "$GATLING_LOG" | grep -E '^(level|first level|highest|Stress)' >&2
-    RATE=$(grep -Eo 'highest level held within objective: [0-9]+' "$GATLING_LOG" | grep -Eo '[0-9]+$' | tail -1)
+      -DbaseUrl="http://127.0.0.1:$SVC_PORT" -Dmix="$MIX" ${STRESS_OPTS:-} 2>&1 | tee -a "$GATLING_LOG" | grep -E '^(level|first level|highest|most|Stress)' >&2
+    RATE=$(grep -Eo "$RATE_FROM: [0-9]+" "$GATLING_LOG" | grep -Eo '[0-9]+$' | tail -1)
     if [[ -z "$RATE" || "$RATE" == 0 ]]; then echo "Stress found no sustainable rate; pass --rate" >&2; exit 1; fi
+    RATE_NOTE="Stress's \"$RATE_FROM\""
   fi
   log "Overload: baseline $RATE req/s, then $((RATE * 3)) req/s for ${OVERLOAD_DURATION}s"
   mvn -B -f "$REPO/gatling" gatling:test -Dgatling.simulationClass=dev.configservice.perf.Overload \
@@ -272,9 +284,10 @@ if [[ "$MODE" == overload ]]; then
     echo
     echo "Command: \`${STRESS_OPTS:+STRESS_OPTS=\"$STRESS_OPTS\" }gatling/bench/run.sh overload $ORIG_ARGS\`${MAX_IN_FLIGHT:+ (MAX_IN_FLIGHT=$MAX_IN_FLIGHT)}${SERVICE_CPUS:+ (service pinned to CPUs $SERVICE_CPUS)}; store $OVERLOAD_STORE, mix $MIX"
     echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Gatling and the service on the same machine."
+    echo "Sustainable rate: $RATE req/s ($RATE_NOTE); overload at 3x: $((RATE * 3)) req/s."
     echo
     echo '```'
-    grep -E '^(Stress levels|level |first level|highest level|Overload phases|  baseline|  overload|  verdict)' "$GATLING_LOG"
+    grep -E '^(Stress levels|level |first level|highest level|most accepted|Overload phases|  baseline|  overload|  verdict)' "$GATLING_LOG"
     echo '```'
     echo
     echo "Gatling exit status: $rc (0 = all assertions held). Service alive afterwards: $alive, resident memory ${rss} MiB."
