@@ -20,6 +20,7 @@ public record ServiceConfig(
     long cacheMaxBytes,
     Duration cacheTtl,
     int maxInFlight,
+    int maxConnections,
     Duration shedWriteLatency,
     int httpInstances,
     Duration storeTimeout,
@@ -59,7 +60,7 @@ public record ServiceConfig(
   /** The same settings with another port (tests and tools start on port 0). */
   public ServiceConfig withPort(int newPort) {
     return new ServiceConfig(host, newPort, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries,
-        cacheMaxBytes, cacheTtl, maxInFlight, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
+        cacheMaxBytes, cacheTtl, maxInFlight, maxConnections, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
         logLevel, dynamoDb,
         cloudWatch);
   }

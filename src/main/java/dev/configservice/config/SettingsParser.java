@@ -39,6 +39,9 @@ public final class SettingsParser {
     add("CACHE_TTL", null, "how long a cached entry may serve reads; default: forever for embedded, 5s for dynamodb "
         + "(other instances' writes reach this one's cache within this time)");
     add("MAX_IN_FLIGHT", "4096", "requests in progress per instance before new ones get 503 + Retry-After");
+    add("MAX_CONNECTIONS", "auto", "open HTTP connections per instance; a connection beyond it has its requests "
+        + "answered 503 + Retry-After and is closed; auto: one per 4 KiB of a fifth of the JVM's maximum heap "
+        + "(11,468 at -Xmx224m), at least 1000");
     add("SHED_WRITE_LATENCY", null, "store write latency that never makes the service shed writes; when for a "
         + "second every write took longer than it and than twice the store's recent best while writes piled up, "
         + "the adaptive write limit shrinks and the excess gets 503 + Retry-After at once; off disables it; "
@@ -154,6 +157,8 @@ public final class SettingsParser {
         "bytes such as 134217728, 128m or 1g, or a share of the maximum heap from 1% to 90%");
     Integer maxInFlight = get("MAX_IN_FLIGHT", s -> range(Integer.parseInt(s), 1, 1_000_000),
         "a whole number from 1 to 1000000");
+    Integer maxConnections = get("MAX_CONNECTIONS", SettingsParser::connections,
+        "auto or a whole number from 1 to 10000000");
     Duration shedWriteLatency = get("SHED_WRITE_LATENCY",
         s -> s.equalsIgnoreCase("off") ? Duration.ZERO : positiveDuration(s), "a positive duration such as 10ms, or off");
     Duration storeTimeout = get("STORE_TIMEOUT", SettingsParser::positiveDuration, "a positive duration such as 5s");
@@ -185,7 +190,7 @@ public final class SettingsParser {
           ? dynamoDb.apiCallTimeout().multipliedBy(2).plusSeconds(1) : Duration.ofSeconds(5);
     }
     return new ServiceConfig(host, port, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries,
-        cacheMaxBytes, cacheTtl, maxInFlight, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
+        cacheMaxBytes, cacheTtl, maxInFlight, maxConnections, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
         logLevel, dynamoDb,
         cloudWatch);
   }
@@ -205,6 +210,22 @@ public final class SettingsParser {
       problems.add(name + "='" + raw + "' is not valid: expected " + expected);
       return null;
     }
+  }
+
+  /**
+   * A whole number, or {@code auto}: as many connections as fit in a fifth of the maximum heap at 4 KiB each (an
+   * idle keep-alive connection holds ~3.6 KiB of heap), so that with the read cache at its 60% a flood of
+   * connections cannot run the heap out.
+   */
+  static int connections(String s) {
+    if (s.trim().equalsIgnoreCase("auto")) {
+      return autoConnections(Runtime.getRuntime().maxMemory());
+    }
+    return range(Integer.parseInt(s.trim()), 1, 10_000_000);
+  }
+
+  static int autoConnections(long maxHeapBytes) {
+    return (int) Math.min(10_000_000, Math.max(1000, maxHeapBytes / 5 / 4096));
   }
 
   /** {@code 128m}, {@code 1g}, {@code 65536}, or {@code 60%} of the JVM's maximum heap. */

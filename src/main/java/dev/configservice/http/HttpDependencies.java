@@ -5,6 +5,7 @@ import dev.configservice.config.ServiceConfig;
 import dev.configservice.domain.ConfigStore;
 import dev.configservice.health.Readiness;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.buffer.Buffer;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,13 +20,20 @@ public record HttpDependencies(
     Buffer openApiDocument,
     AtomicInteger inFlight,
     Counter shed,
+    AtomicInteger connections,
+    Counter connectionsRefused,
     AtomicInteger actualPort) {
 
   public static HttpDependencies create(ServiceConfig config, ConfigStore store, ConfigCache cache,
                                         Readiness readiness, PrometheusMeterRegistry registry, Buffer openApi) {
     Counter shed = Counter.builder("config.http.shed")
         .description("requests refused with 503 because MAX_IN_FLIGHT requests were in progress").register(registry);
+    AtomicInteger connections = new AtomicInteger();
+    Gauge.builder("config.http.connections", connections, AtomicInteger::get)
+        .description("open HTTP connections (MAX_CONNECTIONS bounds them)").register(registry);
+    Counter connectionsRefused = Counter.builder("config.http.connections.refused")
+        .description("connections beyond MAX_CONNECTIONS, answered 503 and closed").register(registry);
     return new HttpDependencies(config, store, cache, readiness, registry, openApi, new AtomicInteger(), shed,
-        new AtomicInteger());
+        connections, connectionsRefused, new AtomicInteger());
   }
 }

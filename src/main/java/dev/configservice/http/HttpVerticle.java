@@ -25,6 +25,7 @@ public final class HttpVerticle extends VerticleBase {
   private final HttpDependencies deps;
   private HttpServer server;
   private DirectWrites directWrites;
+  private ConnectionLimit connectionLimit;
 
   public HttpVerticle(HttpDependencies deps) {
     this.deps = deps;
@@ -33,6 +34,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = router();
+    connectionLimit = new ConnectionLimit(vertx, deps);
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(deps.config().host())
         .setPort(deps.config().port())
@@ -44,8 +46,14 @@ public final class HttpVerticle extends VerticleBase {
         // context), so each connection can skip Vert.x's outbound message queue, whose first chunk (a 1,025-slot
         // array, ~4 KiB) every connection otherwise allocates: 10,000 idle connections held 42 MiB of it.
         // A write from another thread fails loudly (IllegalStateException) instead of being queued.
-        .setStrictThreadMode(true));
-    return server.requestHandler(request -> {
+        .setStrictThreadMode(true)
+        // HTTP/1.1 only (the load balancer speaks it to its targets): without h2c detection a connection is set up,
+        // and counted against MAX_CONNECTIONS, when it opens rather than when its first bytes arrive.
+        .setHttp2ClearTextEnabled(false));
+    return server.connectionHandler(connectionLimit::opened).requestHandler(request -> {
+      if (connectionLimit.refuse(request)) {
+        return;
+      }
       if (request.path().indexOf('%') >= 0 && !validPercentEncoding(request.path())) {
         // vertx-web cannot normalise such a path and would answer 500; it is the client's mistake.
         Problem.badRequest("the path is not validly percent-encoded").send(request.response());

@@ -88,7 +88,8 @@ public final class CloudWatchEmfPublisher {
     root.put("RequestCount", timerCountDelta("requests", Metrics.HTTP_TIMER, t -> true));
     root.put("Http4xxCount", timerCountDelta("4xx", Metrics.HTTP_TIMER, t -> codeStartsWith(t, '4')));
     root.put("Http5xxCount", timerCountDelta("5xx", Metrics.HTTP_TIMER, t -> codeStartsWith(t, '5')));
-    root.put("ShedCount", counterDelta("config.http.shed") + counterDelta("config.store.shed"));
+    root.put("ShedCount", counterDelta("config.http.shed") + counterDelta("config.store.shed")
+        + counterDelta("config.http.connections.refused"));
     double[] httpBuckets = bucketDelta(Metrics.HTTP_TIMER);
     root.put("LatencyP50", percentileMillis(httpBuckets, 0.50));
     root.put("LatencyP99", percentileMillis(httpBuckets, 0.99));

@@ -63,6 +63,23 @@ class SettingsParserTest {
   }
 
   @Test
+  void connectionsAreBoundedByTheHeapUnlessSet() {
+    assertThat(SettingsParser.parse(Map.of(), NO_ARGS).maxConnections())
+        .isEqualTo(SettingsParser.autoConnections(Runtime.getRuntime().maxMemory()));
+    assertThat(SettingsParser.autoConnections(224L << 20)).isEqualTo(11_468); // the benchmark's -Xmx224m
+    assertThat(SettingsParser.autoConnections(16L << 20)).isEqualTo(1000);
+    assertThat(SettingsParser.autoConnections(Long.MAX_VALUE)).isEqualTo(10_000_000);
+    assertThat(SettingsParser.parse(Map.of("MAX_CONNECTIONS", "50000"), NO_ARGS).maxConnections()).isEqualTo(50_000);
+    assertThat(SettingsParser.parse(Map.of("MAX_CONNECTIONS", "AUTO"), NO_ARGS).maxConnections())
+        .isEqualTo(SettingsParser.autoConnections(Runtime.getRuntime().maxMemory()));
+    for (String bad : new String[] {"0", "-5", "many", "20000000"}) {
+      assertThatThrownBy(() -> SettingsParser.parse(Map.of("MAX_CONNECTIONS", bad), NO_ARGS)).as(bad)
+          .isInstanceOfSatisfying(InvalidSettingsException.class,
+              e -> assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("MAX_CONNECTIONS='" + bad + "'")));
+    }
+  }
+
+  @Test
   void dynamoDbCachesExpireByDefault() {
     assertThat(SettingsParser.parse(Map.of("STORE", "dynamodb"), NO_ARGS).cacheTtl()).isEqualTo(Duration.ofSeconds(5));
     assertThat(SettingsParser.parse(Map.of("STORE", "dynamodb"), NO_ARGS).storeTimeout()).isEqualTo(Duration.ofSeconds(7));
