@@ -16,6 +16,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -41,7 +43,10 @@ public final class InstrumentedConfigStore implements ConfigStore {
   private final ConfigStore delegate;
   private final long timeoutMillis;
   private final MeterRegistry registry;
-  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  /** Timers by operation, then outcome (two lookups, no key to build per call). */
+  private final Map<String, Map<String, Timer>> timers = new ConcurrentHashMap<>();
+  /** Where each event loop's {@link CallDeadlines} is kept in its context's data. */
+  private final Object deadlinesKey = new Object();
   private final AdaptiveLimit writeLimit;
   private final Counter shed;
 
@@ -139,9 +144,10 @@ public final class InstrumentedConfigStore implements ConfigStore {
   }
 
   /**
-   * Runs a store call under the timeout. The timer is a Vert.x timer on the caller's context (an event loop, for
-   * HTTP requests), set and cancelled on that loop: a context-less {@code Future.timeout} would schedule on
-   * Netty's global executor and wake its thread twice per call.
+   * Runs a store call under the timeout. On an event loop (HTTP requests) the deadline joins that loop's
+   * {@link CallDeadlines}, one timer for all its calls; elsewhere it gets a Vert.x timer of its own. (A
+   * context-less {@code Future.timeout} would schedule on Netty's global executor and wake its thread twice per
+   * call.)
    */
   private <T> Future<T> call(String operation, Supplier<Future<T>> action) {
     return call(operation, null, action);
@@ -167,32 +173,65 @@ public final class InstrumentedConfigStore implements ConfigStore {
         result.onComplete(ar -> limit.release(System.nanoTime() - start, isOverload(ar.cause())));
       }
     }
-    Future<T> bounded;
-    if (result.isComplete()) {
-      bounded = result;
-    } else {
-      Promise<T> promise = Promise.promise();
-      long timer = vertx.setTimer(timeoutMillis, id -> promise.tryFail(new StoreTimeoutException(
-          "store call '" + operation + "' took longer than " + timeoutMillis + " ms", null)));
-      result.onComplete(ar -> {
-        vertx.cancelTimer(timer);
-        if (ar.succeeded()) {
-          promise.tryComplete(ar.result());
-        } else {
-          promise.tryFail(ar.cause());
-        }
-      });
-      bounded = promise.future();
+    Future<T> bounded = result.isComplete() ? result : bounded(operation, result);
+    Map<String, Timer> byOutcome = timers.get(operation);
+    if (byOutcome == null) {
+      byOutcome = timers.computeIfAbsent(operation, k -> new ConcurrentHashMap<>());
     }
-    return bounded.andThen(ar -> timer(operation, outcomeOf(ar.cause()))
+    Map<String, Timer> outcomes = byOutcome;
+    return bounded.andThen(ar -> timer(outcomes, operation, outcomeOf(ar.cause()))
         .record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
   }
 
-  private Timer timer(String operation, String outcome) {
-    return timers.computeIfAbsent(operation + '|' + outcome, k -> Timer.builder("config.store.call")
-        .description("time of each call to the configuration store")
-        .tag("operation", operation)
-        .tag("outcome", outcome)
-        .register(registry));
+  /** {@code result}, or a {@link StoreTimeoutException} if it takes longer than the timeout. */
+  private <T> Future<T> bounded(String operation, Future<T> result) {
+    Promise<T> promise = Promise.promise();
+    Runnable timeout = () -> promise.tryFail(new StoreTimeoutException(
+        "store call '" + operation + "' took longer than " + timeoutMillis + " ms", null));
+    Context context = Vertx.currentContext();
+    if (context != null && context.isEventLoopContext()) {
+      CallDeadlines deadlines = deadlinesOf(context);
+      CallDeadlines.Call call = deadlines.add(promise, timeout);
+      result.onComplete(ar -> {
+        deadlines.answered(call);
+        settle(promise, ar);
+      });
+    } else {
+      long timer = vertx.setTimer(timeoutMillis, id -> timeout.run());
+      result.onComplete(ar -> {
+        vertx.cancelTimer(timer);
+        settle(promise, ar);
+      });
+    }
+    return promise.future();
+  }
+
+  private static <T> void settle(Promise<T> promise, AsyncResult<T> ar) {
+    if (ar.succeeded()) {
+      promise.tryComplete(ar.result());
+    } else {
+      promise.tryFail(ar.cause());
+    }
+  }
+
+  private CallDeadlines deadlinesOf(Context context) {
+    CallDeadlines deadlines = context.get(deadlinesKey);
+    if (deadlines == null) {
+      deadlines = new CallDeadlines(vertx, context, TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+      context.put(deadlinesKey, deadlines);
+    }
+    return deadlines;
+  }
+
+  private Timer timer(Map<String, Timer> byOutcome, String operation, String outcome) {
+    Timer timer = byOutcome.get(outcome);
+    if (timer == null) {
+      timer = byOutcome.computeIfAbsent(outcome, k -> Timer.builder("config.store.call")
+          .description("time of each call to the configuration store")
+          .tag("operation", operation)
+          .tag("outcome", outcome)
+          .register(registry));
+    }
+    return timer;
   }
 }
