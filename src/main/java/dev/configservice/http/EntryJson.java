@@ -14,12 +14,13 @@ public final class EntryJson {
 
   /** {@code {"key":…,"value":…,"version":…,"updatedAt":…}} of a live entry. */
   public static String entry(ConfigEntry e) {
-    return new StringBuilder(64 + e.key().value().length() + e.valueJson().length())
+    // 96: the fixed text, a 19-digit version and a 24-character time, so the builder never grows.
+    StringBuilder sb = new StringBuilder(96 + e.key().value().length() + e.valueJson().length())
         .append("{\"key\":\"").append(e.key().value())
         .append("\",\"value\":").append(e.valueJson())
         .append(",\"version\":").append(e.version())
-        .append(",\"updatedAt\":\"").append(e.updatedAt()).append("\"}")
-        .toString();
+        .append(",\"updatedAt\":\"");
+    return IsoInstant.append(sb, e.updatedAt()).append("\"}").toString();
   }
 
   public static byte[] entryBytes(ConfigEntry e) {
@@ -28,10 +29,11 @@ public final class EntryJson {
 
   /** {@code {"version":…,"value":…|null,"updatedAt":…,"deleted":…}}: one item of a key's history. */
   public static String historyItem(ConfigEntry e) {
-    return new StringBuilder(64 + (e.deleted() ? 4 : e.valueJson().length()))
+    StringBuilder sb = new StringBuilder(96 + (e.deleted() ? 4 : e.valueJson().length()))
         .append("{\"version\":").append(e.version())
         .append(",\"value\":").append(e.deleted() ? "null" : e.valueJson())
-        .append(",\"updatedAt\":\"").append(e.updatedAt())
+        .append(",\"updatedAt\":\"");
+    return IsoInstant.append(sb, e.updatedAt())
         .append("\",\"deleted\":").append(e.deleted()).append('}')
         .toString();
   }
