@@ -61,6 +61,7 @@ public final class MvStoreConfigStore implements ConfigStore {
   private static final String LOG_DIR = "wal";
   private static final String WAL_FROM = "walFrom";
   private static final int MAX_BATCH = 512;
+  private static final long IDLE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
   static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(30);
 
   private final Vertx vertx;
@@ -404,12 +405,20 @@ public final class MvStoreConfigStore implements ConfigStore {
     // the key's oldest history page, which most writes would otherwise dirty for one item. Reads hide the
     // versions that wait (see oldestKept(ConfigKey)); a key holds at most PRUNE_BATCH - 1 extra versions.
     if (oldestKept > 1 && version % PRUNE_BATCH == 0) {
-      // Versions below oldestKept go; walk down from there until this key's versions end.
-      String low = EntryCodec.historyKey(k, 0);
-      String h = history.lowerKey(EntryCodec.historyKey(k, oldestKept));
-      while (h != null && h.compareTo(low) > 0) {
+      // Versions below oldestKept go: one walk up through this key's oldest versions collects them (a lowerKey
+      // per version searched the tree from its root each time), then they are removed.
+      String end = EntryCodec.historyKey(k, oldestKept);
+      List<String> old = new ArrayList<>(PRUNE_BATCH);
+      Iterator<String> keys = history.keyIterator(EntryCodec.historyKey(k, 1));
+      while (keys.hasNext()) {
+        String h = keys.next();
+        if (h.compareTo(end) >= 0) {
+          break;
+        }
+        old.add(h);
+      }
+      for (String h : old) {
         history.remove(h);
-        h = history.lowerKey(h);
       }
     }
   }
@@ -468,28 +477,34 @@ public final class MvStoreConfigStore implements ConfigStore {
 
   private void writeLoop() {
     List<Write<?>> batch = new ArrayList<>(MAX_BATCH);
-    long idleWait = TimeUnit.SECONDS.toNanos(1);
-    while (true) {
-      if (writes.drain(batch, MAX_BATCH, idleWait) == 0) {
-        if (Thread.currentThread().isInterrupted()) {
-          return;
-        }
-        checkpointIfDue(false);
-        continue;
-      }
-      boolean close = false;
-      for (Write<?> w : batch) {
-        close |= w.promise == null;
-      }
-      Batch done = applyBatch(batch);
-      batch.clear();
-      acknowledge(done);
-      if (close) {
-        refuseLateWrites();
-        return;
-      }
-      checkpointIfDue(done.rotated());
+    while (writeNext(batch)) {
+      // The work is in writeNext, a method the JIT compiles whole: compiled as part of this endless loop (an
+      // on-stack replacement), the writer's hot path was thrown away and recompiled several times a minute.
     }
+  }
+
+  /** Takes, applies, forces and answers the next batch of writes (or checkpoints when idle); false to stop. */
+  private boolean writeNext(List<Write<?>> batch) {
+    if (writes.drain(batch, MAX_BATCH, IDLE_WAIT_NANOS) == 0) {
+      if (Thread.currentThread().isInterrupted()) {
+        return false;
+      }
+      checkpointIfDue(false);
+      return true;
+    }
+    boolean close = false;
+    for (Write<?> w : batch) {
+      close |= w.promise == null;
+    }
+    Batch done = applyBatch(batch);
+    batch.clear();
+    acknowledge(done);
+    if (close) {
+      refuseLateWrites();
+      return false;
+    }
+    checkpointIfDue(done.rotated());
+    return true;
   }
 
   /** Answers writes that raced past the closing check and arrived after the close request: they were not applied. */
