@@ -42,6 +42,8 @@ final class HttpRequestMetrics implements HttpServerMetrics<HttpRequestMetrics.R
     private final ConcurrentMap<String, LongAdder> active = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> resets = new ConcurrentHashMap<>();
     private final ConcurrentMap<Outcome, Answered> answered = new ConcurrentHashMap<>();
+    /** The last answer's meters, shared by the event loops (immutable, so a racy read sees a whole one). */
+    private volatile Last last;
 
     Meters(MeterRegistry registry) {
       this.registry = registry;
@@ -63,9 +65,23 @@ final class HttpRequestMetrics implements HttpServerMetrics<HttpRequestMetrics.R
     }
 
     Answered answered(String method, String route, int code) {
+      // Most answers repeat the one before (the same method, route name and status): compared by identity
+      // first, those skip hashing two strings and a record (~0.3 us per request in the POST profile).
+      Last seen = last;
+      if (seen != null && seen.code == code && seen.method == method && seen.route == route) {
+        return seen.meters;
+      }
       Outcome key = new Outcome(method, route, code);
       Answered meters = answered.get(key);
-      return meters != null ? meters : answered.computeIfAbsent(key, k -> {
+      if (meters == null) {
+        meters = register(key);
+      }
+      last = new Last(method, route, code, meters);
+      return meters;
+    }
+
+    private Answered register(Outcome key) {
+      return answered.computeIfAbsent(key, k -> {
         String status = Integer.toString(k.code);
         return new Answered(
             Counter.builder(REQUESTS).description("Number of processed requests")
@@ -80,6 +96,9 @@ final class HttpRequestMetrics implements HttpServerMetrics<HttpRequestMetrics.R
   }
 
   private record Answered(Counter requests, Timer time) {
+  }
+
+  private record Last(String method, String route, int code, Answered meters) {
   }
 
   /** One request's state; touched only on its connection's event loop. */
