@@ -90,7 +90,7 @@ public final class ConfigServiceApp {
             writeLimit(config)))
         .compose(store -> {
           ConfigCache cache = new ConfigCache(config.cacheMaxEntries(), config.cacheMaxBytes(), config.cacheTtl(),
-              EntryJson::entryBytes, EntryJson::etag, registry);
+              config.cacheStaleIfError(), EntryJson::entryBytes, EntryJson::etag, registry);
           Readiness readiness = new Readiness(vertx, store, config.readyInterval(), registry);
           readiness.start();
           HttpDependencies deps = HttpDependencies.create(config, store, cache, readiness, registry, openApi);

@@ -15,6 +15,12 @@ import java.util.function.Function;
  * event loops (no hop through another thread). Entries only ever move forward in version, so an event or a
  * store read that arrives late cannot bring back an older value. Entries hold the rendered GET body, so a
  * hit costs a lookup and a write to the socket.
+ *
+ * <p>With a TTL, an entry answers reads for that long after it was stored or last confirmed by a store read.
+ * A read in the last quarter of that time says so ({@link #refreshDue}), so that the caller re-reads the key in
+ * the background and a key in use never expires: its readers never wait for the store. Past the TTL an entry
+ * answers only when the store read that should replace it failed, and for at most {@code staleIfError} more
+ * ({@link #lookupStale}).
  */
 public final class ConfigCache {
 
@@ -22,8 +28,12 @@ public final class ConfigCache {
   private final Function<ConfigEntry, byte[]> render;
   private final java.util.function.LongFunction<String> etagOf;
   private final long ttlNanos;
+  private final long refreshNanos;
+  private final long staleNanos;
   private final Counter hits;
   private final Counter misses;
+  private final Counter stale;
+  private final Counter refreshFailures;
 
   /** Bookkeeping an entry costs besides its body and key: the entry, its entity tag, the key's String, map nodes. */
   static final int ENTRY_OVERHEAD_BYTES = 200;
@@ -34,22 +44,32 @@ public final class ConfigCache {
    * @param render the body a GET of a live entry answers with
    */
   public ConfigCache(long maxEntries, Duration ttl, Function<ConfigEntry, byte[]> render, MeterRegistry registry) {
-    this(maxEntries, Long.MAX_VALUE, ttl, render, version -> "\"" + version + "\"", registry);
+    this(maxEntries, Long.MAX_VALUE, ttl, Duration.ZERO, render, version -> "\"" + version + "\"", registry);
   }
 
   /**
-   * As above, with at most {@code maxBytes} held (bodies, keys and {@link #ENTRY_OVERHEAD_BYTES} per entry) and the
-   * entity tag of a version made by {@code etagOf}.
+   * As above, with at most {@code maxBytes} held (bodies, keys and {@link #ENTRY_OVERHEAD_BYTES} per entry), an
+   * expired entry kept answering for up to {@code staleIfError} while the store fails, and the entity tag of a
+   * version made by {@code etagOf}.
    */
-  public ConfigCache(long maxEntries, long maxBytes, Duration ttl, Function<ConfigEntry, byte[]> render,
-                     java.util.function.LongFunction<String> etagOf, MeterRegistry registry) {
+  public ConfigCache(long maxEntries, long maxBytes, Duration ttl, Duration staleIfError,
+                     Function<ConfigEntry, byte[]> render, java.util.function.LongFunction<String> etagOf,
+                     MeterRegistry registry) {
     this.etagOf = etagOf;
     this.entries = build(maxEntries, maxBytes);
     this.render = render;
     this.ttlNanos = ttl.isZero() ? Long.MAX_VALUE : ttl.toNanos();
+    this.refreshNanos = ttl.isZero() ? Long.MAX_VALUE : ttlNanos - ttlNanos / 4;
+    this.staleNanos = ttl.isZero() ? 0 : staleIfError.toNanos();
     this.hits = Counter.builder("config.cache.hits").description("GETs answered from the cache").register(registry);
     this.misses = Counter.builder("config.cache.misses").description("GETs that went to the store").register(registry);
+    this.stale = Counter.builder("config.cache.stale.answers")
+        .description("GETs answered with an expired entry because the store read failed (CACHE_STALE_IF_ERROR)")
+        .register(registry);
     Gauge.builder("config.cache.entries", entries, Cache::estimatedSize).description("entries in the cache")
+        .register(registry);
+    this.refreshFailures = Counter.builder("config.cache.refresh.failures")
+        .description("background re-reads of keys in use that failed (the entry then expires at its TTL)")
         .register(registry);
   }
 
@@ -97,6 +117,41 @@ public final class ConfigCache {
     }
     hits.increment();
     return e;
+  }
+
+  /**
+   * Whether {@code e}, just answered from, is in the last quarter of its TTL, so that the caller should re-read its
+   * key from the store in the background (never without a TTL).
+   */
+  public boolean refreshDue(CachedEntry e) {
+    return refreshNanos != Long.MAX_VALUE && System.nanoTime() - e.storedAtNanos() > refreshNanos;
+  }
+
+  /**
+   * An expired live entry of {@code key} not older than the TTL plus {@code staleIfError}, for a GET whose store
+   * read failed; counted as a stale answer. {@code null} when there is none (or no TTL: entries never expire).
+   */
+  public CachedEntry lookupStale(String key) {
+    if (staleNanos <= 0) {
+      return null;
+    }
+    CachedEntry e = entries.getIfPresent(key);
+    if (e == null || !e.present() || System.nanoTime() - e.storedAtNanos() - ttlNanos > staleNanos) {
+      return null;
+    }
+    stale.increment();
+    return e;
+  }
+
+  /** Counts a background re-read that failed. */
+  public void refreshFailed() {
+    refreshFailures.increment();
+  }
+
+  /** How long ago {@code e} expired, in whole seconds (0 while it is fresh). */
+  public long secondsPastTtl(CachedEntry e) {
+    long past = System.nanoTime() - e.storedAtNanos() - ttlNanos;
+    return ttlNanos == Long.MAX_VALUE || past <= 0 ? 0 : java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(past);
   }
 
   /**

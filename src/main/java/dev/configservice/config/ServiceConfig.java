@@ -19,6 +19,7 @@ public record ServiceConfig(
     long cacheMaxEntries,
     long cacheMaxBytes,
     Duration cacheTtl,
+    Duration cacheStaleIfError,
     int maxInFlight,
     int maxConnections,
     Duration shedWriteLatency,
@@ -60,7 +61,7 @@ public record ServiceConfig(
   /** The same settings with another port (tests and tools start on port 0). */
   public ServiceConfig withPort(int newPort) {
     return new ServiceConfig(host, newPort, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries,
-        cacheMaxBytes, cacheTtl, maxInFlight, maxConnections, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
+        cacheMaxBytes, cacheTtl, cacheStaleIfError, maxInFlight, maxConnections, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
         logLevel, dynamoDb,
         cloudWatch);
   }

@@ -37,7 +37,10 @@ public final class SettingsParser {
     add("CACHE_MAX_BYTES", "60%", "memory the read cache may hold (bodies, keys and ~200 bytes of bookkeeping per "
         + "entry): bytes with an optional k, m or g, or a percentage of the JVM's maximum heap");
     add("CACHE_TTL", null, "how long a cached entry may serve reads; default: forever for embedded, 5s for dynamodb "
-        + "(other instances' writes reach this one's cache within this time)");
+        + "(other instances' writes reach this one's cache within this time); an entry read in its last quarter is "
+        + "re-read from the store in the background, so that a key in use does not expire");
+    add("CACHE_STALE_IF_ERROR", "1m", "how long past CACHE_TTL a cached value may still answer a GET when the store "
+        + "read that would replace it fails (timeout or store unavailable); 0 disables it");
     add("MAX_IN_FLIGHT", "4096", "requests in progress per instance before new ones get 503 + Retry-After");
     add("MAX_CONNECTIONS", "auto", "open HTTP connections per instance; a connection beyond it has its requests "
         + "answered 503 + Retry-After and is closed; auto: one per 4 KiB of a fifth of the JVM's maximum heap "
@@ -138,6 +141,8 @@ public final class SettingsParser {
     Duration cacheTtl = values.containsKey("CACHE_TTL")
         ? get("CACHE_TTL", SettingsParser::duration, "a duration such as 500ms, 5s, 2m, or 0")
         : defaultTtl;
+    Duration cacheStaleIfError = get("CACHE_STALE_IF_ERROR", SettingsParser::duration,
+        "a duration such as 30s, 1m, or 0");
     int cores = Runtime.getRuntime().availableProcessors();
     Integer httpInstances = values.containsKey("HTTP_INSTANCES")
         ? get("HTTP_INSTANCES", s -> range(Integer.parseInt(s), 1, 256), "a whole number from 1 to 256")
@@ -190,7 +195,7 @@ public final class SettingsParser {
           ? dynamoDb.apiCallTimeout().multipliedBy(2).plusSeconds(1) : Duration.ofSeconds(5);
     }
     return new ServiceConfig(host, port, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries,
-        cacheMaxBytes, cacheTtl, maxInFlight, maxConnections, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
+        cacheMaxBytes, cacheTtl, cacheStaleIfError, maxInFlight, maxConnections, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
         logLevel, dynamoDb,
         cloudWatch);
   }

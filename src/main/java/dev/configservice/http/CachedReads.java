@@ -13,7 +13,8 @@ import io.vertx.core.http.HttpServerResponse;
  * Answers {@code GET /config/{key}} from the cache. The hot path of the service: the HTTP verticle tries it
  * before the router, so a cached read costs a key check, a cache lookup and a write, with the same answer the
  * routed handler gives (status, ETag, 304, headers, metrics route label). Anything else, a miss, an absent
- * key or an unusual request, goes through the router.
+ * key or an unusual request, goes through the router. A hit late in its entry's TTL also starts the background
+ * re-read that keeps a key in use from expiring ({@link ConfigHandlers#refreshIfDue}).
  */
 final class CachedReads {
 
@@ -25,7 +26,7 @@ final class CachedReads {
   }
 
   /** True when the request was answered from the cache; false to route it normally. */
-  static boolean tryAnswer(HttpServerRequest request, ConfigCache cache) {
+  static boolean tryAnswer(HttpServerRequest request, ConfigCache cache, ConfigHandlers handlers) {
     if (request.method() != HttpMethod.GET) {
       return false;
     }
@@ -43,6 +44,7 @@ final class CachedReads {
     }
     request.routed(ROUTE.toString());
     answer(request, request.response(), cached);
+    handlers.refreshIfDue(key, cached);
     return true;
   }
 

@@ -11,6 +11,7 @@ import dev.configservice.domain.Page;
 import dev.configservice.domain.Precondition;
 import dev.configservice.domain.PutResult;
 import dev.configservice.domain.StoreTimeoutException;
+import dev.configservice.domain.StoreUnavailableException;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -40,6 +41,9 @@ final class ConfigHandlers {
   private static final String JSON = "application/json";
   private static final CharSequence JSON_TYPE = HttpHeaders.createOptimized(JSON);
   private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
+  private static final CharSequence CACHE_STATUS = HttpHeaders.createOptimized("Cache-Status");
+  /** Background refreshes (and shared misses) in progress per event loop beyond which no refresh starts. */
+  static final int MAX_BACKGROUND_READS = 256;
 
   private final ConfigStore store;
   private final ConfigCache cache;
@@ -67,11 +71,17 @@ final class ConfigHandlers {
     CachedEntry cached = cache.lookup(key.value());
     if (cached != null) {
       answerCached(ctx, key, cached);
+      refreshIfDue(key.value(), cached);
       return;
     }
     read(key).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ar.cause());
+        CachedEntry stale = storeFailed(ar.cause()) ? cache.lookupStale(key.value()) : null;
+        if (stale != null) {
+          answerStale(ctx, stale);
+        } else {
+          ctx.fail(ar.cause());
+        }
         return;
       }
       Optional<ConfigEntry> entry = ar.result();
@@ -103,6 +113,44 @@ final class ConfigHandlers {
       read.onComplete(ar -> reading.remove(key.value(), read));
     }
     return read;
+  }
+
+  /**
+   * Starts a background store read of {@code key} when its cached entry {@code cached}, just answered from, is in
+   * the last quarter of its TTL: the read renews the entry (or replaces it with a newer version), so a key in use
+   * never expires and its readers never wait for the store. At most one such read per key and
+   * {@link #MAX_BACKGROUND_READS} in all per event loop; beyond that the entry expires and its next GET reads
+   * the store itself. A failed refresh changes nothing (the entry expires on time).
+   */
+  void refreshIfDue(String key, CachedEntry cached) {
+    if (!cache.refreshDue(cached) || reading.size() >= MAX_BACKGROUND_READS || reading.containsKey(key)) {
+      return;
+    }
+    ConfigKey k = new ConfigKey(key);
+    read(k).onComplete(ar -> {
+      if (ar.failed()) {
+        cache.refreshFailed();
+      } else if (ar.result().isPresent()) {
+        cache.apply(ar.result().get());
+      } else {
+        cache.applyAbsent(k, 0);
+      }
+    });
+  }
+
+  /** Failures of the store itself (not of the request), for which an expired entry may answer instead. */
+  private static boolean storeFailed(Throwable failure) {
+    return failure instanceof StoreTimeoutException || failure instanceof StoreUnavailableException;
+  }
+
+  /**
+   * A GET answered with an entry past its TTL because the store read failed; {@code Cache-Status} (RFC 9211) says
+   * so with a negative {@code ttl}, the seconds since it expired.
+   */
+  private void answerStale(RoutingContext ctx, CachedEntry stale) {
+    ctx.response().putHeader(CACHE_STATUS,
+        "config-service; hit; ttl=-" + cache.secondsPastTtl(stale) + "; detail=store-unavailable");
+    CachedReads.answer(ctx.request(), ctx.response(), stale);
   }
 
   private void answerCached(RoutingContext ctx, ConfigKey key, CachedEntry cached) {

@@ -25,6 +25,7 @@ public final class HttpVerticle extends VerticleBase {
   private final HttpDependencies deps;
   private HttpServer server;
   private DirectWrites directWrites;
+  private ConfigHandlers configHandlers;
   private ConnectionLimit connectionLimit;
 
   public HttpVerticle(HttpDependencies deps) {
@@ -60,7 +61,7 @@ public final class HttpVerticle extends VerticleBase {
         return;
       }
       if (!ACCESS.isDebugEnabled()
-          && (CachedReads.tryAnswer(request, deps.cache()) || directWrites.tryHandle(request))) {
+          && (CachedReads.tryAnswer(request, deps.cache(), configHandlers) || directWrites.tryHandle(request))) {
         return; // cached read or plain write served without the router; per-request logging needs the router
       }
       router.handle(request);
@@ -76,6 +77,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private Router router() {
     ConfigHandlers config = new ConfigHandlers(deps.store(), deps.cache(), vertx.eventBus(), deps.config().maxValueBytes());
+    configHandlers = config;
     directWrites = new DirectWrites(config, deps);
     HealthHandlers health = new HealthHandlers(deps.readiness(), deps.registry(), deps.openApiDocument());
     BodyHandler body = BodyHandler.create(false).setBodyLimit(deps.config().maxBodyBytes());

@@ -39,6 +39,7 @@ public final class CloudWatchEmfPublisher {
     METRICS.put("CacheHits", "Count");
     METRICS.put("CacheMisses", "Count");
     METRICS.put("CacheEntries", "Count");
+    METRICS.put("CacheStaleAnswers", "Count");
     METRICS.put("StoreCalls", "Count");
     METRICS.put("StoreErrors", "Count");
     METRICS.put("StoreThrottles", "Count");
@@ -97,6 +98,7 @@ public final class CloudWatchEmfPublisher {
     root.put("CacheMisses", counterDelta("config.cache.misses"));
     Gauge entries = registry.find("config.cache.entries").gauge();
     root.put("CacheEntries", entries == null ? 0.0 : entries.value());
+    root.put("CacheStaleAnswers", counterDelta("config.cache.stale.answers"));
     root.put("StoreCalls", timerCountDelta("store", Metrics.STORE_TIMER, t -> true));
     root.put("StoreErrors", timerCountDelta("store-errors", Metrics.STORE_TIMER,
         t -> STORE_ERROR_OUTCOMES.contains(t.getId().getTag("outcome"))));

@@ -75,6 +75,43 @@ class ConfigCacheTest {
   }
 
   @Test
+  void aRefreshIsDueInTheLastQuarterOfTheTtlAndConfirmingTheVersionRenewsIt() throws InterruptedException {
+    ConfigCache shortLived = new ConfigCache(10, Duration.ofMillis(400), e -> new byte[0], new SimpleMeterRegistry());
+    shortLived.apply(value(1));
+    assertThat(shortLived.refreshDue(shortLived.lookup("a/b"))).isFalse();
+    Thread.sleep(320);
+    assertThat(shortLived.refreshDue(shortLived.lookup("a/b"))).isTrue();
+    shortLived.apply(value(1)); // a store read found the same version
+    assertThat(shortLived.refreshDue(shortLived.lookup("a/b"))).isFalse();
+    // Without a TTL nothing expires and nothing is re-read.
+    cache.apply(value(1));
+    assertThat(cache.refreshDue(cache.lookup("a/b"))).isFalse();
+  }
+
+  @Test
+  void anExpiredEntryAnswersAfterAStoreFailureOnlyWithinStaleIfError() throws InterruptedException {
+    SimpleMeterRegistry counted = new SimpleMeterRegistry();
+    ConfigCache staleOk = new ConfigCache(10, Long.MAX_VALUE, Duration.ofMillis(50), Duration.ofMillis(200),
+        e -> new byte[1], v -> "\"" + v + "\"", counted);
+    staleOk.apply(value(1));
+    staleOk.applyAbsent(ConfigKey.of("gone"), 0);
+    Thread.sleep(100);
+    assertThat(staleOk.lookup("a/b")).as("expired").isNull();
+    CachedEntry stale = staleOk.lookupStale("a/b");
+    assertThat(stale.version()).isEqualTo(1);
+    assertThat(staleOk.lookupStale("gone")).as("only values answer stale, not absence").isNull();
+    assertThat(counted.get("config.cache.stale.answers").counter().count()).isEqualTo(1);
+    Thread.sleep(250);
+    assertThat(staleOk.lookupStale("a/b")).as("past TTL + staleIfError").isNull();
+
+    ConfigCache strict = new ConfigCache(10, Long.MAX_VALUE, Duration.ofMillis(50), Duration.ZERO,
+        e -> new byte[1], v -> "\"" + v + "\"", new SimpleMeterRegistry());
+    strict.apply(value(1));
+    Thread.sleep(100);
+    assertThat(strict.lookupStale("a/b")).isNull();
+  }
+
+  @Test
   void sizeIsBounded() {
     ConfigCache small = new ConfigCache(100, Duration.ZERO, e -> new byte[0], new SimpleMeterRegistry());
     for (int i = 0; i < 1000; i++) {
@@ -87,7 +124,7 @@ class ConfigCacheTest {
   void bytesAreBoundedToo() {
     // 1 KiB bodies, room for 100 entries by count but for about 40 by bytes
     long maxBytes = 40L * (1024 + ConfigCache.ENTRY_OVERHEAD_BYTES + 4);
-    ConfigCache bounded = new ConfigCache(100, maxBytes, Duration.ZERO, e -> new byte[1024], v -> "\"" + v + "\"",
+    ConfigCache bounded = new ConfigCache(100, maxBytes, Duration.ZERO, Duration.ZERO, e -> new byte[1024], v -> "\"" + v + "\"",
         new SimpleMeterRegistry());
     for (int i = 0; i < 1000; i++) {
       bounded.apply(ConfigEntry.value(ConfigKey.of("k" + i), 1, "1", Instant.EPOCH));
@@ -97,7 +134,7 @@ class ConfigCacheTest {
 
   @Test
   void theEntryBoundHoldsUnderAByteBoundForSmallBodies() {
-    ConfigCache bounded = new ConfigCache(100, 1L << 30, Duration.ZERO, e -> new byte[10], v -> "\"" + v + "\"",
+    ConfigCache bounded = new ConfigCache(100, 1L << 30, Duration.ZERO, Duration.ZERO, e -> new byte[10], v -> "\"" + v + "\"",
         new SimpleMeterRegistry());
     for (int i = 0; i < 1000; i++) {
       bounded.apply(ConfigEntry.value(ConfigKey.of("k" + i), 1, "1", Instant.EPOCH));

@@ -92,6 +92,7 @@ public final class Monitoring extends Construct {
         Metric cacheHits = service("CacheHits", "Sum", MINUTE, "cache hits");
         Metric cacheMisses = service("CacheMisses", "Sum", MINUTE, "cache misses");
         Metric cacheEntries = service("CacheEntries", "Maximum", MINUTE, "cache entries");
+        Metric cacheStale = service("CacheStaleAnswers", "Sum", MINUTE, "stale answers (store failing)");
         Metric storeCalls = service("StoreCalls", "Sum", MINUTE, "store calls");
         Metric storeErrors = service("StoreErrors", "Sum", MINUTE, "store errors");
         Metric storeThrottles = service("StoreThrottles", "Sum", MINUTE, "store throttles");
@@ -120,7 +121,8 @@ public final class Monitoring extends Construct {
                 graph("4xx / 5xx", List.of(target4xx, target5xx, elb5xx), List.of(svc4xx, svc5xx, svcShed)));
         dashboard.addWidgets(
                 graph("Cache hit ratio (%)", List.of(cacheHitRatio), List.of(cacheEntries)),
-                graph("Store latency and throttles", List.of(storeP99), List.of(storeThrottles, storeErrors, storeCalls)),
+                graph("Store latency, throttles and stale answers", List.of(storeP99),
+                        List.of(storeThrottles, storeErrors, storeCalls, cacheStale)),
                 graph("CPU (%)", List.of(cpuAvg, cpuMax), List.of()));
         List<IMetric> replicationMetrics = replication == null ? List.of() : List.of(replication);
         dashboard.addWidgets(

@@ -1,0 +1,103 @@
+package dev.configservice.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.configservice.dynalite.Dynalite;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.client.HttpResponse;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cache in front of DynamoDB (dynalite, a real DynamoDB protocol server) with a TTL: a key in use is re-read in
+ * the background and never expires, another instance's write still shows within the TTL, and when the store fails
+ * an expired value answers for at most CACHE_STALE_IF_ERROR, marked as such.
+ */
+class CacheRefreshTest {
+
+  @Test
+  void aKeyInUseIsRefreshedInTheBackgroundAndAnotherInstancesWriteShowsWithinTheTtl() throws Exception {
+    try (Dynalite dynalite = Dynalite.startInMemory();
+         RunningService a = RunningService.start(settings(dynalite, "refresh-test", "400ms", "0"));
+         RunningService b = RunningService.start(settings(dynalite, "refresh-test", "400ms", "0"))) {
+      assertThat(a.post("hot/key", 1).statusCode()).isEqualTo(201);
+      double missesBefore = metric(a, "config_cache_misses_total");
+      double getsBefore = metric(a, "config_store_call_seconds_count\\{operation=\"get\",outcome=\"success\"[^}]*}");
+
+      // Read for 2 s, five TTLs: every GET is answered from the cache, and the store is read in the background.
+      long end = System.nanoTime() + 2_000_000_000L;
+      int reads = 0;
+      while (System.nanoTime() < end) {
+        HttpResponse<Buffer> read = a.get("hot/key");
+        assertThat(read.statusCode()).isEqualTo(200);
+        assertThat(read.getHeader("Cache-Status")).isNull();
+        reads++;
+        Thread.sleep(10);
+      }
+      double refreshes = metric(a, "config_store_call_seconds_count\\{operation=\"get\",outcome=\"success\"[^}]*}")
+          - getsBefore;
+      System.out.printf("cache refresh: %d GETs over 2 s with CACHE_TTL=400ms, %.0f background store reads%n",
+          reads, refreshes);
+      assertThat(metric(a, "config_cache_misses_total")).as("GETs that waited for the store").isEqualTo(missesBefore);
+      assertThat(refreshes).as("background store reads in five TTLs").isBetween(3.0, 30.0);
+
+      // A write through the other instance (no event bus between them) reaches this one's reads within the TTL.
+      assertThat(b.post("hot/key", 2).statusCode()).isEqualTo(200);
+      long written = System.nanoTime();
+      long seenAfterMs = -1;
+      while (System.nanoTime() - written < 2_000_000_000L) {
+        if (a.get("hot/key").bodyAsJsonObject().getInteger("value") == 2) {
+          seenAfterMs = (System.nanoTime() - written) / 1_000_000;
+          break;
+        }
+        Thread.sleep(10);
+      }
+      assertThat(seenAfterMs).as("ms until instance A read B's write").isBetween(0L, 600L);
+    }
+  }
+
+  @Test
+  void whenTheStoreFailsAnExpiredValueAnswersForAtMostStaleIfErrorAndSaysSo() throws Exception {
+    try (Dynalite dynalite = Dynalite.startInMemory();
+         RunningService service = RunningService.start(settings(dynalite, "stale-test", "200ms", "2s"))) {
+      assertThat(service.post("cached/key", "old").statusCode()).isEqualTo(201);
+      assertThat(service.get("cached/key").statusCode()).isEqualTo(200);
+
+      dynalite.stop();
+      long stopped = System.nanoTime();
+      Thread.sleep(500); // past the TTL: the next GET reads the store, which is gone
+
+      HttpResponse<Buffer> stale = service.get("cached/key");
+      assertThat(stale.statusCode()).isEqualTo(200);
+      assertThat(stale.bodyAsJsonObject().getString("value")).isEqualTo("old");
+      assertThat(stale.getHeader("ETag")).isEqualTo("\"1\"");
+      assertThat(stale.getHeader("Cache-Status")).matches("config-service; hit; ttl=-\\d+; detail=store-unavailable");
+      assertThat(metric(service, "config_cache_stale_answers_total")).isEqualTo(1.0);
+
+      // A key this instance never cached has nothing to fall back on.
+      assertThat(service.get("never/read").statusCode()).isIn(503, 504);
+      // Writes are refused as before: nothing is acknowledged that the store did not take.
+      assertThat(service.post("cached/key", "new").statusCode()).isIn(503, 504);
+
+      // Beyond TTL + CACHE_STALE_IF_ERROR (2.2 s after the last confirmation) the stale value no longer answers.
+      long sinceStop = (System.nanoTime() - stopped) / 1_000_000;
+      Thread.sleep(Math.max(0, 2_600 - sinceStop));
+      assertThat(service.get("cached/key").statusCode()).isIn(503, 504);
+    }
+  }
+
+  private static Map<String, String> settings(Dynalite dynalite, String table, String ttl, String staleIfError) {
+    return Map.of("STORE", "dynamodb", "DYNAMODB_ENDPOINT", dynalite.endpoint().toString(), "CREATE_TABLE", "true",
+        "DYNAMODB_TABLE", table, "AWS_REGION", "us-east-1", "CACHE_TTL", ttl, "CACHE_STALE_IF_ERROR", staleIfError,
+        "DYNAMODB_API_TIMEOUT", "1s", "DYNAMODB_ATTEMPT_TIMEOUT", "500ms", "READY_INTERVAL", "200ms");
+  }
+
+  /** The first sample of a metric from the service's own /metrics (0 when absent). */
+  private static double metric(RunningService service, String pattern) throws Exception {
+    String metrics = service.send(service.client.get("/metrics")).bodyAsString();
+    Matcher m = Pattern.compile("(?m)^" + pattern + "(?:\\{[^}]*})? ([0-9.E+-]+)$").matcher(metrics);
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+  }
+}
