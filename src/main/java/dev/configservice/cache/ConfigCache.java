@@ -34,6 +34,8 @@ public final class ConfigCache {
   private final Counter misses;
   private final Counter stale;
   private final Counter refreshFailures;
+  /** Keys being re-read in the background, so that the event loops sharing this cache re-read each key once. */
+  private final java.util.Set<String> refreshing = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** Bookkeeping an entry costs besides its body and key: the entry, its entity tag, the key's String, map nodes. */
   static final int ENTRY_OVERHEAD_BYTES = 200;
@@ -143,9 +145,20 @@ public final class ConfigCache {
     return e;
   }
 
-  /** Counts a background re-read that failed. */
-  public void refreshFailed() {
-    refreshFailures.increment();
+  /**
+   * Claims the background re-read of {@code key}: true for the first caller, false while another (on any event
+   * loop) is in progress. The caller must call {@link #refreshed} when its read completes.
+   */
+  public boolean claimRefresh(String key) {
+    return refreshing.add(key);
+  }
+
+  /** Ends the re-read of {@code key} claimed with {@link #claimRefresh}; {@code failed} counts it as failed. */
+  public void refreshed(String key, boolean failed) {
+    refreshing.remove(key);
+    if (failed) {
+      refreshFailures.increment();
+    }
   }
 
   /** How long ago {@code e} expired, in whole seconds (0 while it is fresh). */

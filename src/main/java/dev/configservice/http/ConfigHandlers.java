@@ -118,19 +118,24 @@ final class ConfigHandlers {
   /**
    * Starts a background store read of {@code key} when its cached entry {@code cached}, just answered from, is in
    * the last quarter of its TTL: the read renews the entry (or replaces it with a newer version), so a key in use
-   * never expires and its readers never wait for the store. At most one such read per key and
-   * {@link #MAX_BACKGROUND_READS} in all per event loop; beyond that the entry expires and its next GET reads
+   * never expires and its readers never wait for the store. At most one such read per key in the process (the
+   * event loops share the cache) and {@link #MAX_BACKGROUND_READS} in all per event loop; beyond that the entry expires and its next GET reads
    * the store itself. A failed refresh changes nothing (the entry expires on time).
    */
   void refreshIfDue(String key, CachedEntry cached) {
     if (!cache.refreshDue(cached) || reading.size() >= MAX_BACKGROUND_READS || reading.containsKey(key)) {
       return;
     }
-    ConfigKey k = new ConfigKey(key);
+    ConfigKey k = ConfigKey.of(key);
+    if (!cache.claimRefresh(key)) {
+      return;
+    }
     read(k).onComplete(ar -> {
+      cache.refreshed(key, ar.failed());
       if (ar.failed()) {
-        cache.refreshFailed();
-      } else if (ar.result().isPresent()) {
+        return;
+      }
+      if (ar.result().isPresent()) {
         cache.apply(ar.result().get());
       } else {
         cache.applyAbsent(k, 0);

@@ -83,6 +83,11 @@ class ConfigCacheTest {
     assertThat(shortLived.refreshDue(shortLived.lookup("a/b"))).isTrue();
     shortLived.apply(value(1)); // a store read found the same version
     assertThat(shortLived.refreshDue(shortLived.lookup("a/b"))).isFalse();
+    // One re-read per key at a time, whichever event loop asks.
+    assertThat(shortLived.claimRefresh("a/b")).isTrue();
+    assertThat(shortLived.claimRefresh("a/b")).isFalse();
+    shortLived.refreshed("a/b", false);
+    assertThat(shortLived.claimRefresh("a/b")).isTrue();
     // Without a TTL nothing expires and nothing is re-read.
     cache.apply(value(1));
     assertThat(cache.refreshDue(cache.lookup("a/b"))).isFalse();
