@@ -21,6 +21,7 @@ public record ServiceConfig(
     Duration cacheTtl,
     Duration cacheStaleIfError,
     int maxInFlight,
+    long maxInFlightBytes,
     int maxConnections,
     Duration shedWriteLatency,
     int httpInstances,
@@ -61,7 +62,7 @@ public record ServiceConfig(
   /** The same settings with another port (tests and tools start on port 0). */
   public ServiceConfig withPort(int newPort) {
     return new ServiceConfig(host, newPort, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries,
-        cacheMaxBytes, cacheTtl, cacheStaleIfError, maxInFlight, maxConnections, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
+        cacheMaxBytes, cacheTtl, cacheStaleIfError, maxInFlight, maxInFlightBytes, maxConnections, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
         logLevel, dynamoDb,
         cloudWatch);
   }

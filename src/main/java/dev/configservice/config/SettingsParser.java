@@ -42,6 +42,9 @@ public final class SettingsParser {
     add("CACHE_STALE_IF_ERROR", "1m", "how long past CACHE_TTL a cached value may still answer a GET when the store "
         + "read that would replace it fails (timeout or store unavailable); 0 disables it");
     add("MAX_IN_FLIGHT", "4096", "requests in progress per instance before new ones get 503 + Retry-After");
+    add("MAX_IN_FLIGHT_BYTES", "6%", "request body bytes held by the requests in progress before a request with a "
+        + "body gets 503 + Retry-After (each counts its Content-Length): bytes with an optional k, m or g, or a "
+        + "percentage of the JVM's maximum heap");
     add("MAX_CONNECTIONS", "auto", "open HTTP connections per instance; a connection beyond it has its requests "
         + "answered 503 + Retry-After and is closed; auto: one per 4 KiB of a fifth of the JVM's maximum heap "
         + "(11,468 at -Xmx224m), at least 1000");
@@ -162,6 +165,8 @@ public final class SettingsParser {
         "bytes such as 134217728, 128m or 1g, or a share of the maximum heap from 1% to 90%");
     Integer maxInFlight = get("MAX_IN_FLIGHT", s -> range(Integer.parseInt(s), 1, 1_000_000),
         "a whole number from 1 to 1000000");
+    Long maxInFlightBytes = get("MAX_IN_FLIGHT_BYTES", SettingsParser::bytesOrHeapShare,
+        "bytes such as 16777216, 16m or 1g, or a share of the maximum heap from 1% to 90%");
     Integer maxConnections = get("MAX_CONNECTIONS", SettingsParser::connections,
         "auto or a whole number from 1 to 10000000");
     Duration shedWriteLatency = get("SHED_WRITE_LATENCY",
@@ -195,7 +200,7 @@ public final class SettingsParser {
           ? dynamoDb.apiCallTimeout().multipliedBy(2).plusSeconds(1) : Duration.ofSeconds(5);
     }
     return new ServiceConfig(host, port, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries,
-        cacheMaxBytes, cacheTtl, cacheStaleIfError, maxInFlight, maxConnections, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
+        cacheMaxBytes, cacheTtl, cacheStaleIfError, maxInFlight, maxInFlightBytes, maxConnections, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
         logLevel, dynamoDb,
         cloudWatch);
   }

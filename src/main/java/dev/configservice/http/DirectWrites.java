@@ -66,11 +66,13 @@ final class DirectWrites {
     return true;
   }
 
-  /** The in-flight bound of the router's admission step: 503 beyond MAX_IN_FLIGHT, released once answered. */
+  /**
+   * The router's admission step: 503 beyond MAX_IN_FLIGHT requests or MAX_IN_FLIGHT_BYTES of bodies, released once
+   * answered or closed.
+   */
   private boolean admit(HttpServerRequest request, HttpServerResponse response) {
-    if (deps.inFlight().incrementAndGet() > deps.config().maxInFlight()) {
-      deps.inFlight().decrementAndGet();
-      deps.shed().increment();
+    long admitted = deps.admission().tryAdmit(request);
+    if (admitted < 0) {
       response.putHeader("Retry-After", "1");
       Failures.forStatus(503, request, response).send(response);
       return false;
@@ -79,7 +81,7 @@ final class DirectWrites {
     Runnable release = () -> {
       if (!released[0]) {
         released[0] = true;
-        deps.inFlight().decrementAndGet();
+        deps.admission().release(admitted);
       }
     };
     response.endHandler(v -> release.run());

@@ -18,22 +18,21 @@ public record HttpDependencies(
     Readiness readiness,
     PrometheusMeterRegistry registry,
     Buffer openApiDocument,
-    AtomicInteger inFlight,
-    Counter shed,
+    Admission admission,
     AtomicInteger connections,
     Counter connectionsRefused,
     AtomicInteger actualPort) {
 
   public static HttpDependencies create(ServiceConfig config, ConfigStore store, ConfigCache cache,
                                         Readiness readiness, PrometheusMeterRegistry registry, Buffer openApi) {
-    Counter shed = Counter.builder("config.http.shed")
-        .description("requests refused with 503 because MAX_IN_FLIGHT requests were in progress").register(registry);
+    Admission admission = new Admission(config.maxInFlight(), config.maxInFlightBytes(), config.maxBodyBytes(),
+        registry);
     AtomicInteger connections = new AtomicInteger();
     Gauge.builder("config.http.connections", connections, AtomicInteger::get)
         .description("open HTTP connections (MAX_CONNECTIONS bounds them)").register(registry);
     Counter connectionsRefused = Counter.builder("config.http.connections.refused")
         .description("connections beyond MAX_CONNECTIONS, answered 503 and closed").register(registry);
-    return new HttpDependencies(config, store, cache, readiness, registry, openApi, new AtomicInteger(), shed,
+    return new HttpDependencies(config, store, cache, readiness, registry, openApi, admission,
         connections, connectionsRefused, new AtomicInteger());
   }
 }

@@ -138,15 +138,13 @@ public final class HttpVerticle extends VerticleBase {
       ctx.next();
       return;
     }
-    int now = deps.inFlight().incrementAndGet();
-    if (now > deps.config().maxInFlight()) {
-      deps.inFlight().decrementAndGet();
-      deps.shed().increment();
+    long admitted = deps.admission().tryAdmit(request);
+    if (admitted < 0) {
       ctx.response().putHeader("Retry-After", "1");
       Failures.forStatus(503, ctx).send(ctx.response());
       return;
     }
-    ctx.addEndHandler(v -> deps.inFlight().decrementAndGet());
+    ctx.addEndHandler(v -> deps.admission().release(admitted));
     ctx.next();
   }
 

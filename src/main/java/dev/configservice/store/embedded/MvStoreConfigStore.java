@@ -61,6 +61,8 @@ public final class MvStoreConfigStore implements ConfigStore {
   private static final String LOG_DIR = "wal";
   private static final String WAL_FROM = "walFrom";
   private static final int MAX_BATCH = 512;
+  /** Log bytes after which a batch takes no more writes (the rest are carried to the next batch). */
+  static final int LOG_BATCH_BYTES = 1024 * 1024;
   private static final long IDLE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
   static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(30);
 
@@ -97,6 +99,8 @@ public final class MvStoreConfigStore implements ConfigStore {
     }
   };
   private ByteBuffer logBatch = ByteBuffer.allocate(256 * 1024);
+  /** Writes taken from the hand-off but left for the next batch (LOG_BATCH_BYTES); writer thread only. */
+  private final List<Write<?>> carried = new ArrayList<>();
   private long batchSeq;
   private long checkpointedSeq;
   private long lastCheckpoint = System.nanoTime();
@@ -485,18 +489,21 @@ public final class MvStoreConfigStore implements ConfigStore {
 
   /** Takes, applies, forces and answers the next batch of writes (or checkpoints when idle); false to stop. */
   private boolean writeNext(List<Write<?>> batch) {
-    if (writes.drain(batch, MAX_BATCH, IDLE_WAIT_NANOS) == 0) {
+    if (!carried.isEmpty()) {
+      batch.addAll(carried);
+      carried.clear();
+    } else if (writes.drain(batch, MAX_BATCH, IDLE_WAIT_NANOS) == 0) {
       if (Thread.currentThread().isInterrupted()) {
         return false;
       }
       checkpointIfDue(false);
       return true;
     }
+    Batch done = applyBatch(batch); // may leave the writes past LOG_BATCH_BYTES in 'carried' for the next batch
     boolean close = false;
-    for (Write<?> w : batch) {
-      close |= w.promise == null;
+    for (Completion c : done.writes()) {
+      close |= c.write().promise == null;
     }
-    Batch done = applyBatch(batch);
     batch.clear();
     acknowledge(done);
     if (close) {
@@ -527,6 +534,14 @@ public final class MvStoreConfigStore implements ConfigStore {
     Object[] results = new Object[batch.size()];
     RuntimeException[] failures = new RuntimeException[batch.size()];
     for (int i = 0; i < batch.size(); i++) {
+      if (i > 0 && logBatch.position() >= LOG_BATCH_BYTES) {
+        // Large values: the rest waits for the next batch, so that one batch's log records (and the writes'
+        // copies of their values) stay around a megabyte instead of MAX_BATCH times the largest value.
+        List<Write<?>> rest = batch.subList(i, batch.size());
+        carried.addAll(rest);
+        rest.clear();
+        break;
+      }
       Write<?> w = batch.get(i);
       if (w.promise == null) {
         continue;
@@ -563,6 +578,9 @@ public final class MvStoreConfigStore implements ConfigStore {
         }
       } finally {
         logBatch.clear();
+        if (logBatch.capacity() > 2 * LOG_BATCH_BYTES) {
+          logBatch = ByteBuffer.allocate(256 * 1024); // grown for one very large record: do not keep it
+        }
       }
     }
     List<Completion> done = new ArrayList<>(batch.size());

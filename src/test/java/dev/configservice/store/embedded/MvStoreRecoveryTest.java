@@ -148,6 +148,40 @@ class MvStoreRecoveryTest {
   }
 
   @Test
+  void largeValuesWrittenTogetherAreSplitAcrossBatchesInOrderAndRecoverFromACrash() throws Exception {
+    Path data = tmp.resolve("data");
+    MvStoreConfigStore store = open(data, WriteAheadLog.DEFAULT_SEGMENT_BYTES, Duration.ofHours(1));
+    // 64 writes of ~60 KB offered at once: ~3.8 MB of log records, more than LOG_BATCH_BYTES, so the writer
+    // takes them in several batches; writes to one key keep their order (versions 1..8 per key).
+    int keys = 8;
+    int rounds = 8;
+    List<Future<?>> all = new ArrayList<>();
+    for (int v = 1; v <= rounds; v++) {
+      for (int k = 0; k < keys; k++) {
+        all.add(store.put(ConfigKey.of("large/key-" + k), large(k, v), Precondition.NONE));
+      }
+    }
+    await(Future.all(all));
+    assertThat((long) rounds * keys * 60_000).isGreaterThan(2L * MvStoreConfigStore.LOG_BATCH_BYTES);
+    Path crash = tmp.resolve("crash");
+    copyTree(data.resolve("wal"), crash.resolve("wal"));
+    Files.copy(data.resolve("config.mv.db"), crash.resolve("config.mv.db"));
+    await(store.close());
+
+    MvStoreConfigStore recovered = open(crash, WriteAheadLog.DEFAULT_SEGMENT_BYTES, Duration.ofHours(1));
+    for (int k = 0; k < keys; k++) {
+      ConfigEntry latest = await(recovered.get(ConfigKey.of("large/key-" + k))).orElseThrow();
+      assertThat(latest.version()).isEqualTo(rounds);
+      assertThat(latest.valueJson()).isEqualTo(large(k, rounds));
+    }
+    await(recovered.close());
+  }
+
+  private static String large(int k, int v) {
+    return "{\"key\":" + k + ",\"version\":" + v + ",\"pad\":\"" + "p".repeat(60_000) + "\"}";
+  }
+
+  @Test
   void aCrashBeforeAnyCheckpointRecoversFromTheLogAlone() throws Exception {
     Path data = tmp.resolve("data");
     MvStoreConfigStore store = open(data, WriteAheadLog.DEFAULT_SEGMENT_BYTES, Duration.ofHours(1));
