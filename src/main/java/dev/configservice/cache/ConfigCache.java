@@ -100,7 +100,7 @@ public final class ConfigCache {
   /** The cached state of {@code key}, or {@code null} on a miss (never cached, evicted or expired). */
   public CachedEntry lookup(String key) {
     CachedEntry e = entries.getIfPresent(key);
-    if (e == null || System.nanoTime() - e.storedAtNanos() > ttlNanos) {
+    if (e == null || !answers(key, e)) {
       misses.increment();
       return null;
     }
@@ -109,12 +109,22 @@ public final class ConfigCache {
   }
 
   /**
+   * Whether {@code e} may answer a read: within its TTL, or past it while its background re-read is still in
+   * progress (for at most {@code staleIfError} past it), so that the readers of a hot key do not all fall through
+   * to a slow store in the moment between its expiry and the end of a re-read started before.
+   */
+  private boolean answers(String key, CachedEntry e) {
+    long past = System.nanoTime() - e.storedAtNanos() - ttlNanos;
+    return past <= 0 || past <= staleNanos && !refreshing.isEmpty() && refreshing.contains(key);
+  }
+
+  /**
    * The cached live entry of {@code key}, counted as a hit; {@code null} (and nothing counted) when the cache
    * does not hold a live entry, so that the caller's slower path counts it.
    */
   public CachedEntry lookupLive(String key) {
     CachedEntry e = entries.getIfPresent(key);
-    if (e == null || !e.present() || System.nanoTime() - e.storedAtNanos() > ttlNanos) {
+    if (e == null || !e.present() || !answers(key, e)) {
       return null;
     }
     hits.increment();

@@ -94,6 +94,20 @@ class ConfigCacheTest {
   }
 
   @Test
+  void anExpiredEntryKeepsAnsweringWhileItsReReadIsInProgressButNotAfterItFails() throws InterruptedException {
+    ConfigCache staleOk = new ConfigCache(10, Long.MAX_VALUE, Duration.ofMillis(50), Duration.ofSeconds(10),
+        e -> new byte[1], v -> "\"" + v + "\"", new SimpleMeterRegistry());
+    staleOk.apply(value(1));
+    assertThat(staleOk.claimRefresh("a/b")).isTrue();
+    Thread.sleep(100);
+    assertThat(staleOk.lookupLive("a/b")).as("expired, re-read in progress").isNotNull();
+    assertThat(staleOk.lookup("a/b")).isNotNull();
+    staleOk.refreshed("a/b", true);
+    assertThat(staleOk.lookupLive("a/b")).as("expired, re-read failed").isNull();
+    assertThat(staleOk.lookup("a/b")).isNull();
+  }
+
+  @Test
   void anExpiredEntryAnswersAfterAStoreFailureOnlyWithinStaleIfError() throws InterruptedException {
     SimpleMeterRegistry counted = new SimpleMeterRegistry();
     ConfigCache staleOk = new ConfigCache(10, Long.MAX_VALUE, Duration.ofMillis(50), Duration.ofMillis(200),
