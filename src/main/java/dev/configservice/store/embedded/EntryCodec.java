@@ -63,6 +63,25 @@ final class EntryCodec {
     return sb.append(digits).toString();
   }
 
+  /** True when {@code historyKey} is one of {@code key}'s history keys. */
+  static boolean isHistoryKeyOf(String historyKey, String key) {
+    return historyKey.length() == key.length() + 1 + VERSION_DIGITS && historyKey.startsWith(key)
+        && historyKey.charAt(key.length()) == HISTORY_SEPARATOR;
+  }
+
+  /** The key a history key belongs to. */
+  static String keyOfHistoryKey(String historyKey) {
+    return historyKey.substring(0, historyKey.indexOf(HISTORY_SEPARATOR));
+  }
+
+  /**
+   * A string that sorts after every history key of {@code key} and before those of any later key: the key
+   * followed by the character 1, which lies between the separator (0) and every character a key may hold.
+   */
+  static String pastVersions(String key) {
+    return key + '\u0001';
+  }
+
   static long versionOfHistoryKey(String historyKey) {
     return Long.parseLong(historyKey, historyKey.indexOf(HISTORY_SEPARATOR) + 1, historyKey.length(), 10);
   }

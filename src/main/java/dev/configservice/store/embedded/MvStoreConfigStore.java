@@ -34,6 +34,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.h2.mvstore.Cursor;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
@@ -60,6 +61,11 @@ public final class MvStoreConfigStore implements ConfigStore {
   private static final String FILE_NAME = "config.mv.db";
   private static final String LOG_DIR = "wal";
   private static final String WAL_FROM = "walFrom";
+  /**
+   * A map that earlier versions kept beside the history, with the newest version of each key: writing it cost a
+   * second B-tree update per write (round 9 in docs/performance.md), so it is removed when found.
+   */
+  private static final String FORMER_HEADS = "current";
   private static final int MAX_BATCH = 512;
   /** Log bytes after which a batch takes no more writes (the rest are carried to the next batch). */
   static final int LOG_BATCH_BYTES = 1024 * 1024;
@@ -68,7 +74,7 @@ public final class MvStoreConfigStore implements ConfigStore {
 
   private final Vertx vertx;
   private final MVStore store;
-  private final MVMap<String, byte[]> current;
+  /** Every kept version of every key, the newest being the key's head (see {@link EntryCodec#historyKey}). */
   private final MVMap<String, byte[]> history;
   private final MVMap<String, Long> meta;
   private final int maxVersions;
@@ -88,7 +94,7 @@ public final class MvStoreConfigStore implements ConfigStore {
   private WriteAheadLog log;
   // Writer-thread state.
   /**
-   * The heads of recently written keys, so that a write to a hot key does not search the current map for the
+   * The heads of recently written keys, so that a write to a hot key does not search the history map for the
    * head it builds on. Only the writer thread (and recovery, before it starts) writes heads, so this copy is
    * always the map's.
    */
@@ -111,8 +117,10 @@ public final class MvStoreConfigStore implements ConfigStore {
                              Duration checkpointInterval) {
     this.vertx = vertx;
     this.store = store;
-    this.current = store.openMap("current", new MVMap.Builder<String, byte[]>()
-        .keyType(StringDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
+    if (store.hasMap(FORMER_HEADS)) {
+      // Files written before the heads were read from the history map held a copy of each head there.
+      store.removeMap(FORMER_HEADS);
+    }
     this.history = store.openMap("history", new MVMap.Builder<String, byte[]>()
         .keyType(StringDataType.INSTANCE).valueType(ByteArrayDataType.INSTANCE));
     this.meta = store.openMap("meta");
@@ -202,11 +210,11 @@ public final class MvStoreConfigStore implements ConfigStore {
   @Override
   public Future<Optional<ConfigEntry>> get(ConfigKey key) {
     return read(() -> {
-      byte[] head = current.get(key.value());
-      if (head == null || EntryCodec.isTombstone(head)) {
+      byte[] newest = newest(key.value());
+      if (newest == null || EntryCodec.isTombstone(newest)) {
         return Optional.empty();
       }
-      return Optional.of(liveVersion(key, head));
+      return Optional.of(EntryCodec.decode(key, newest));
     });
   }
 
@@ -223,8 +231,8 @@ public final class MvStoreConfigStore implements ConfigStore {
 
   /** The lowest version reads may show: the head's version less MAX_VERSIONS, whatever is still stored. */
   private long oldestKept(ConfigKey key) {
-    byte[] head = current.get(key.value());
-    return head == null ? 0 : EntryCodec.versionOf(head) - maxVersions + 1;
+    byte[] newest = newest(key.value());
+    return newest == null ? 0 : EntryCodec.versionOf(newest) - maxVersions + 1;
   }
 
   @Override
@@ -264,28 +272,25 @@ public final class MvStoreConfigStore implements ConfigStore {
   public Future<Page<ConfigEntry>> list(String prefix, int limit, String cursor) {
     return read(() -> {
       String after = cursor == null ? null : decodeCursor(cursor, prefix);
-      String from = after == null ? prefix : after;
+      // History keys sort like the keys they start with (see EntryCodec.historyKey); from one key the next is
+      // found by skipping past all of its versions, so a listing reads two entries per key, whatever its history.
+      String from = after == null ? prefix : EntryCodec.pastVersions(after);
       List<ConfigEntry> items = new ArrayList<>(Math.min(limit, 128));
       String last = null;
       boolean more = false;
-      Iterator<String> keys = current.keyIterator(from);
-      while (keys.hasNext()) {
-        String k = keys.next();
-        if (!k.startsWith(prefix)) {
-          break;
-        }
-        if (k.equals(after)) {
-          continue;
-        }
-        byte[] head = current.get(k);
-        if (head == null || EntryCodec.isTombstone(head)) {
+      String h;
+      while ((h = history.ceilingKey(from)) != null && h.startsWith(prefix)) {
+        String k = EntryCodec.keyOfHistoryKey(h);
+        from = EntryCodec.pastVersions(k);
+        byte[] newest = newest(k);
+        if (newest == null || EntryCodec.isTombstone(newest)) {
           continue;
         }
         if (items.size() == limit) {
           more = true;
           break;
         }
-        items.add(liveVersion(new ConfigKey(k), head));
+        items.add(EntryCodec.decode(new ConfigKey(k), newest));
         last = k;
       }
       return new Page<>(items, more ? encodeCursor(prefix, last) : null);
@@ -350,13 +355,17 @@ public final class MvStoreConfigStore implements ConfigStore {
     }, false));
   }
 
-  /** The entry a head (version, flags, time; no value) points at: the value lives in the history map only. */
-  private ConfigEntry liveVersion(ConfigKey key, byte[] head) {
-    byte[] stored = history.get(EntryCodec.historyKey(key.value(), EntryCodec.versionOf(head)));
-    if (stored == null) {
-      throw new IllegalStateException("embedded store is inconsistent: no history item for the head of " + key);
+  /**
+   * The newest stored version of {@code k} (a value or a tombstone), or null if the key was never written: one
+   * descent of the history map, from the highest version a key can have down to the first one stored.
+   */
+  private byte[] newest(String k) {
+    Cursor<String, byte[]> versions = history.cursor(EntryCodec.historyKey(k, Long.MAX_VALUE), null, true);
+    if (!versions.hasNext()) {
+      return null;
     }
-    return EntryCodec.decode(key, stored);
+    String h = versions.next();
+    return EntryCodec.isHistoryKeyOf(h, k) ? versions.getValue() : null;
   }
 
   /** Applies an entry over the key's current head {@code before} and adds it to the batch's log records. */
@@ -388,18 +397,15 @@ public final class MvStoreConfigStore implements ConfigStore {
   }
 
   /**
-   * Applies an entry to the maps: a history item with the value, and a small head in the current map (the
-   * version, no value, so that a checkpoint rewrites little of the current map); history beyond the cap is
-   * pruned. Idempotent, and never moves a head backwards, so that replaying a log record the MVStore file
-   * already holds (or holds a later version of) changes nothing.
+   * Applies an entry to the history map (whose newest item for a key is the key's head) and prunes history
+   * beyond the cap. Idempotent, and never moves a head backwards, so that replaying a log record the MVStore
+   * file already holds (or holds a later version of) changes nothing.
    */
   private void apply(String k, byte[] encoded, byte[] before) {
     long version = EntryCodec.versionOf(encoded);
     long headVersion = before == null ? 0 : EntryCodec.versionOf(before);
     if (version > headVersion) {
-      byte[] head = EntryCodec.head(encoded);
-      current.put(k, head);
-      recentHeads.put(k, head);
+      recentHeads.put(k, EntryCodec.head(encoded));
     }
     long oldestKept = Math.max(version, headVersion) - maxVersions + 1;
     if (version >= oldestKept) {
@@ -427,10 +433,13 @@ public final class MvStoreConfigStore implements ConfigStore {
     }
   }
 
-  /** The current head of {@code k}, from the writer's recent heads or the current map (writer thread only). */
+  /**
+   * The current head of {@code k} (its flag and version at least), from the writer's recent heads or the history
+   * map (writer thread only).
+   */
   private byte[] head(String k) {
     byte[] head = recentHeads.get(k);
-    return head != null ? head : current.get(k);
+    return head != null ? head : newest(k);
   }
 
   private void ensureLogRoom(int bytes) {

@@ -131,6 +131,34 @@ class MvStoreRecoveryTest {
   }
 
   @Test
+  void aFileFromBeforeHeadsWereReadFromHistoryOpensWithItsData() throws Exception {
+    Path data = tmp.resolve("data");
+    MvStoreConfigStore store = open(data, 8 * 1024, Duration.ofMillis(20));
+    writeAll(store);
+    await(store.close());
+    // Earlier versions also kept each key's head in a map named "current"; put one there, stale on purpose, as a
+    // file written by such a version and then by this one could hold.
+    try (org.h2.mvstore.MVStore file = new org.h2.mvstore.MVStore.Builder()
+        .fileName(data.resolve("config.mv.db").toString()).open()) {
+      org.h2.mvstore.MVMap<String, byte[]> heads = file.openMap("current",
+          new org.h2.mvstore.MVMap.Builder<String, byte[]>().keyType(org.h2.mvstore.type.StringDataType.INSTANCE)
+              .valueType(org.h2.mvstore.type.ByteArrayDataType.INSTANCE));
+      heads.put(key(0).value(), new byte[17]);
+      file.commit();
+    }
+
+    MvStoreConfigStore reopened = open(data, 8 * 1024, Duration.ofMillis(20));
+    assertEverythingThere(reopened);
+    await(reopened.put(key(0), value(0, VERSIONS + 1), Precondition.NONE));
+    assertThat(await(reopened.get(key(0)))).get().extracting(ConfigEntry::version).isEqualTo((long) VERSIONS + 1);
+    await(reopened.close());
+    try (org.h2.mvstore.MVStore file = new org.h2.mvstore.MVStore.Builder()
+        .fileName(data.resolve("config.mv.db").toString()).readOnly().open()) {
+      assertThat(file.hasMap("current")).as("the former heads map is removed").isFalse();
+    }
+  }
+
+  @Test
   void aCrashCopyTakenWhileCheckpointsRunRecoversEveryAcknowledgedWrite() throws Exception {
     Path data = tmp.resolve("data");
     MvStoreConfigStore store = open(data, 8 * 1024, Duration.ofHours(1));
