@@ -192,6 +192,7 @@ start_dynalite() {
 
 # ---- wrk ----------------------------------------------------------------------------------------------
 declare -A R     # R[target|scenario]="rps p50 p99 socket_errors non2xx"
+NON2XX=()       # the service's own count of its non-2xx answers, for each measurement that saw some
 # measure TARGET PORT SCENARIO(get|post) CONNS SECONDS [record]
 measure() {
   local target=$1 port=$2 scenario=$3 conns=$4 secs=$5 record=${6:-}
@@ -211,6 +212,14 @@ measure() {
   se=$(sed -E 's/.*socket_errors=([0-9]+).*/\1/' <<<"$line")
   n2=$(sed -E 's/.*non2xx=([0-9]+).*/\1/' <<<"$line")
   log "$target $scenario c=$conns: $rps req/s p50 ${p50} ms p99 ${p99} ms socket errors $se non-2xx $n2"
+  if [[ "$n2" =~ ^[1-9] && "$target" != ceiling ]]; then
+    # Which answers they were: the service counts every answer by route and status (totals since it started).
+    local codes
+    codes=$(curl -s --max-time 5 "http://127.0.0.1:$port/metrics" \
+      | awk '/^vertx_http_server_requests_total\{/ && !/code="2/ {sub(/^vertx_http_server_requests_total/, ""); printf "%s %s; ", $1, $2}')
+    log "$target non-2xx so far, by route and status: ${codes:-none counted}"
+    [[ -n "$record" ]] && NON2XX+=("$target $scenario c=$conns ($n2 in this measurement): ${codes:-none counted}")
+  fi
   [[ -n "$record" ]] && R["$target|$scenario $conns"]="$rps $p50 $p99 $se $n2"
 }
 
@@ -450,6 +459,11 @@ ratio() {
     echo "| $req | ${s#*_} | $(col "embedded|$k" 4) / $(col "embedded|$k" 5) | $(col "ceiling|$k" 4) / $(col "ceiling|$k" 5) | $(col "dynamodb|$k" 4) / $(col "dynamodb|$k" 5) |"
   done
   echo
+  if ((${#NON2XX[@]})); then
+    echo "Non-2xx answers by route and status, from the service's \`vertx_http_server_requests_total\` (totals since it started, warm-up included), taken right after each measurement that saw some:"
+    for line in "${NON2XX[@]}"; do echo "- $line"; done
+    echo
+  fi
   echo "## Start-up and memory"
   echo
   echo "| Target | Status | Time to ready (ms) | RSS idle after start (MiB) | RSS after the runs (MiB) |"
