@@ -117,7 +117,10 @@ public final class ConfigServiceApp {
                     config.httpInstances(), (System.nanoTime() - started) / 1_000_000);
                 return app;
               })
-              .recover(failure -> store.close().transform(v -> Future.failedFuture(failure)));
+              .recover(failure -> {
+                deps.close();
+                return store.close().transform(v -> Future.failedFuture(failure));
+              });
         })
         .onFailure(failure -> {
           LOG.error("config service failed to start: {}", failure.toString());
@@ -193,6 +196,7 @@ public final class ConfigServiceApp {
     Promise<Void> stopped = Promise.promise();
     vertx.undeploy(httpDeployment)
         .eventually(() -> {
+          http.close();
           readiness.stop();
           if (publisher != null) {
             vertx.cancelTimer(publisherTimer);

@@ -22,6 +22,7 @@ public record ServiceConfig(
     Duration cacheStaleIfError,
     int maxInFlight,
     long maxInFlightBytes,
+    int maxHeapForWritesPercent,
     int maxConnections,
     Duration shedWriteLatency,
     int httpInstances,
@@ -62,7 +63,7 @@ public record ServiceConfig(
   /** The same settings with another port (tests and tools start on port 0). */
   public ServiceConfig withPort(int newPort) {
     return new ServiceConfig(host, newPort, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries,
-        cacheMaxBytes, cacheTtl, cacheStaleIfError, maxInFlight, maxInFlightBytes, maxConnections, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
+        cacheMaxBytes, cacheTtl, cacheStaleIfError, maxInFlight, maxInFlightBytes, maxHeapForWritesPercent, maxConnections, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
         logLevel, dynamoDb,
         cloudWatch);
   }

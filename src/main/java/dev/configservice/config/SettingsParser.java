@@ -45,6 +45,9 @@ public final class SettingsParser {
     add("MAX_IN_FLIGHT_BYTES", "6%", "request body bytes held by the requests in progress before a request with a "
         + "body gets 503 + Retry-After (each counts its Content-Length): bytes with an optional k, m or g, or a "
         + "percentage of the JVM's maximum heap");
+    add("MAX_HEAP_FOR_WRITES", "85%", "requests with a body (writes) get 503 + Retry-After while the heap in use "
+        + "after the last garbage collection is above this share of the maximum heap, until a collection leaves it "
+        + "10 points lower (or none has run for 2 s); off disables it");
     add("MAX_CONNECTIONS", "auto", "open HTTP connections per instance; a connection beyond it has its requests "
         + "answered 503 + Retry-After and is closed; auto: one per 4 KiB of a fifth of the JVM's maximum heap "
         + "(11,468 at -Xmx224m), at least 1000");
@@ -167,6 +170,8 @@ public final class SettingsParser {
         "a whole number from 1 to 1000000");
     Long maxInFlightBytes = get("MAX_IN_FLIGHT_BYTES", SettingsParser::bytesOrHeapShare,
         "bytes such as 16777216, 16m or 1g, or a share of the maximum heap from 1% to 90%");
+    Integer maxHeapForWrites = get("MAX_HEAP_FOR_WRITES", SettingsParser::heapShareOrOff,
+        "a share of the maximum heap from 50% to 99%, or off");
     Integer maxConnections = get("MAX_CONNECTIONS", SettingsParser::connections,
         "auto or a whole number from 1 to 10000000");
     Duration shedWriteLatency = get("SHED_WRITE_LATENCY",
@@ -200,7 +205,7 @@ public final class SettingsParser {
           ? dynamoDb.apiCallTimeout().multipliedBy(2).plusSeconds(1) : Duration.ofSeconds(5);
     }
     return new ServiceConfig(host, port, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries,
-        cacheMaxBytes, cacheTtl, cacheStaleIfError, maxInFlight, maxInFlightBytes, maxConnections, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
+        cacheMaxBytes, cacheTtl, cacheStaleIfError, maxInFlight, maxInFlightBytes, maxHeapForWrites, maxConnections, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
         logLevel, dynamoDb,
         cloudWatch);
   }
@@ -239,6 +244,18 @@ public final class SettingsParser {
   }
 
   /** {@code 128m}, {@code 1g}, {@code 65536}, or {@code 60%} of the JVM's maximum heap. */
+  /** A percentage of the maximum heap from 50 to 99, or 0 for off. */
+  static int heapShareOrOff(String s) {
+    String v = s.trim().toLowerCase(Locale.ROOT);
+    if (v.equals("off")) {
+      return 0;
+    }
+    if (!v.endsWith("%")) {
+      throw new IllegalArgumentException("not a percentage");
+    }
+    return range(Integer.parseInt(v.substring(0, v.length() - 1)), 50, 99);
+  }
+
   static long bytesOrHeapShare(String s) {
     String v = s.trim().toLowerCase(Locale.ROOT);
     if (v.endsWith("%")) {

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * request is always admitted when no body bytes are in flight, so that a body within the per-request limit is
  * never refused for its size alone.
  */
-final class Admission {
+final class Admission implements AutoCloseable {
 
   private final int maxInFlight;
   private final long maxBodyBytesInFlight;
@@ -28,15 +28,26 @@ final class Admission {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong bodyBytes = new AtomicLong();
   private final Counter shed;
+  private final HeapPressure heap;
 
-  Admission(int maxInFlight, long maxBodyBytesInFlight, long maxBodyBytes, MeterRegistry registry) {
+  /**
+   * Bounds requests in progress and their bodies; with {@code maxHeapForWritesPercent} above 0, also refuses requests
+   * with a body while the heap in use after the last collection is above that share of the maximum heap.
+   */
+  Admission(int maxInFlight, long maxBodyBytesInFlight, long maxBodyBytes, int maxHeapForWritesPercent,
+            MeterRegistry registry) {
+    this(maxInFlight, maxBodyBytesInFlight, maxBodyBytes, new HeapPressure(maxHeapForWritesPercent, registry), registry);
+  }
+
+  Admission(int maxInFlight, long maxBodyBytesInFlight, long maxBodyBytes, HeapPressure heap, MeterRegistry registry) {
     this.maxInFlight = maxInFlight;
     this.maxBodyBytesInFlight = maxBodyBytesInFlight;
     this.maxBodyBytes = maxBodyBytes;
     this.shed = Counter.builder("config.http.shed")
         .description("requests refused with 503 because MAX_IN_FLIGHT requests or MAX_IN_FLIGHT_BYTES of request "
-            + "bodies were in progress")
+            + "bodies were in progress, or (requests with a body) the heap was above MAX_HEAP_FOR_WRITES")
         .register(registry);
+    this.heap = heap;
     Gauge.builder("config.http.inflight.body.bytes", bodyBytes, AtomicLong::get)
         .description("request body bytes held by requests in progress (MAX_IN_FLIGHT_BYTES bounds them)")
         .baseUnit("bytes").register(registry);
@@ -53,6 +64,11 @@ final class Admission {
       return -1;
     }
     long bytes = bodyBytesOf(request);
+    if (bytes > 0 && heap.high()) {
+      inFlight.decrementAndGet();
+      shed.increment();
+      return -1;
+    }
     long total = bytes > 0 ? bodyBytes.addAndGet(bytes) : 0;
     if (total > maxBodyBytesInFlight && total != bytes) {
       bodyBytes.addAndGet(-bytes);
@@ -69,6 +85,17 @@ final class Admission {
       bodyBytes.addAndGet(-bytes);
     }
     inFlight.decrementAndGet();
+  }
+
+  /** The heap watch behind MAX_HEAP_FOR_WRITES. */
+  HeapPressure heap() {
+    return heap;
+  }
+
+  /** Stops watching the heap (the JVM's collectors would otherwise keep notifying a stopped instance). */
+  @Override
+  public void close() {
+    heap.close();
   }
 
   /** The body a request will hold: its declared length, capped at the limit; the limit when undeclared. */

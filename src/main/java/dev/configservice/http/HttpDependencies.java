@@ -26,7 +26,7 @@ public record HttpDependencies(
   public static HttpDependencies create(ServiceConfig config, ConfigStore store, ConfigCache cache,
                                         Readiness readiness, PrometheusMeterRegistry registry, Buffer openApi) {
     Admission admission = new Admission(config.maxInFlight(), config.maxInFlightBytes(), config.maxBodyBytes(),
-        registry);
+        config.maxHeapForWritesPercent(), registry);
     AtomicInteger connections = new AtomicInteger();
     Gauge.builder("config.http.connections", connections, AtomicInteger::get)
         .description("open HTTP connections (MAX_CONNECTIONS bounds them)").register(registry);
@@ -34,5 +34,10 @@ public record HttpDependencies(
         .description("connections beyond MAX_CONNECTIONS, answered 503 and closed").register(registry);
     return new HttpDependencies(config, store, cache, readiness, registry, openApi, admission,
         connections, connectionsRefused, new AtomicInteger());
+  }
+
+  /** Releases what the shared state holds outside the instance (the heap watch's listeners on the JVM). */
+  public void close() {
+    admission.close();
   }
 }

@@ -125,6 +125,20 @@ class SettingsParserTest {
   }
 
   @Test
+  void theHeapLimitForWritesIsAShareOrOff() {
+    assertThat(SettingsParser.parse(Map.of(), NO_ARGS).maxHeapForWritesPercent()).isEqualTo(85);
+    assertThat(SettingsParser.parse(Map.of("MAX_HEAP_FOR_WRITES", "95%"), NO_ARGS).maxHeapForWritesPercent())
+        .isEqualTo(95);
+    assertThat(SettingsParser.parse(Map.of("MAX_HEAP_FOR_WRITES", "off"), NO_ARGS).maxHeapForWritesPercent())
+        .isZero();
+    for (String bad : new String[] {"40%", "100%", "85", "lots"}) {
+      assertThatThrownBy(() -> SettingsParser.parse(Map.of("MAX_HEAP_FOR_WRITES", bad), NO_ARGS)).as(bad)
+          .isInstanceOfSatisfying(InvalidSettingsException.class,
+              e -> assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("MAX_HEAP_FOR_WRITES='" + bad)));
+    }
+  }
+
+  @Test
   void durationsTakeUnitsOrIso() {
     assertThat(SettingsParser.duration("500ms")).isEqualTo(Duration.ofMillis(500));
     assertThat(SettingsParser.duration("2m")).isEqualTo(Duration.ofMinutes(2));
