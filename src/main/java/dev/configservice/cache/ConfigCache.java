@@ -37,6 +37,13 @@ public final class ConfigCache {
   /** Keys being re-read in the background, so that the event loops sharing this cache re-read each key once. */
   private final java.util.Set<String> refreshing = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+  /**
+   * Entries live between 7/8 of the TTL and the TTL, at random: keys cached together (a deployment's keys read at
+   * start, a preload) would otherwise expire together every TTL, and their background re-reads would all fall in
+   * one moment, beyond {@code MAX_BACKGROUND_READS}, sending the rest of their readers to the store at once.
+   */
+  static final int TTL_JITTER_FRACTION = 8;
+
   /** Bookkeeping an entry costs besides its body and key: the entry, its entity tag, the key's String, map nodes. */
   static final int ENTRY_OVERHEAD_BYTES = 200;
 
@@ -95,6 +102,16 @@ public final class ConfigCache {
   static int weightOf(String key, CachedEntry e) {
     long bytes = (long) ENTRY_OVERHEAD_BYTES + key.length() + (e.body() == null ? 0 : e.body().length);
     return (int) Math.min(Integer.MAX_VALUE, bytes);
+  }
+
+  /**
+   * The time an entry stored now is taken to have been stored: now, less a random share of up to
+   * 1/{@link #TTL_JITTER_FRACTION} of the TTL (so that it expires that much earlier, never later).
+   */
+  private long storedNow() {
+    long now = System.nanoTime();
+    return ttlNanos == Long.MAX_VALUE ? now
+        : now - java.util.concurrent.ThreadLocalRandom.current().nextLong(ttlNanos / TTL_JITTER_FRACTION + 1);
   }
 
   /** The cached state of {@code key}, or {@code null} on a miss (never cached, evicted or expired). */
@@ -214,7 +231,7 @@ public final class ConfigCache {
   }
 
   private void offer(String key, long version, byte[] body) {
-    long now = System.nanoTime();
+    long now = storedNow();
     CachedEntry fresh = new CachedEntry(version, body, etagOf.apply(version), now);
     entries.asMap().merge(key, fresh, (old, candidate) -> {
       if (candidate.version() > old.version()) {

@@ -75,6 +75,25 @@ class ConfigCacheTest {
   }
 
   @Test
+  void keysCachedTogetherExpireSpreadOverTheLastEighthOfTheTtlNeverLater() throws InterruptedException {
+    ConfigCache shortLived = new ConfigCache(1000, Duration.ofMillis(800), e -> new byte[0], new SimpleMeterRegistry());
+    for (int i = 0; i < 200; i++) {
+      shortLived.apply(ConfigEntry.value(ConfigKey.of("k/" + i), 1, "1", Instant.EPOCH));
+    }
+    long[] stored = new long[200];
+    for (int i = 0; i < 200; i++) {
+      stored[i] = shortLived.lookup("k/" + i).storedAtNanos();
+    }
+    long spread = java.util.Arrays.stream(stored).max().getAsLong() - java.util.Arrays.stream(stored).min().getAsLong();
+    assertThat(spread).as("expiry moments of keys cached together")
+        .isGreaterThan(Duration.ofMillis(50).toNanos()).isLessThanOrEqualTo(Duration.ofMillis(100).toNanos() + 50_000_000);
+    Thread.sleep(850);
+    for (int i = 0; i < 200; i++) {
+      assertThat(shortLived.lookup("k/" + i)).as("past the TTL").isNull();
+    }
+  }
+
+  @Test
   void aRefreshIsDueInTheLastQuarterOfTheTtlAndConfirmingTheVersionRenewsIt() throws InterruptedException {
     ConfigCache shortLived = new ConfigCache(10, Duration.ofMillis(400), e -> new byte[0], new SimpleMeterRegistry());
     shortLived.apply(value(1));
