@@ -216,7 +216,8 @@ measure() {
     # Which answers they were: the service counts every answer by route and status (totals since it started).
     local codes
     codes=$(curl -s --max-time 5 "http://127.0.0.1:$port/metrics" \
-      | awk '/^vertx_http_server_requests_total\{/ && !/code="2/ {sub(/^vertx_http_server_requests_total/, ""); printf "%s %s; ", $1, $2}')
+      | awk '/^vertx_http_server_requests_total\{/ && !/code="2/ {sub(/^vertx_http_server_requests_total/, ""); printf "%s %s; ", $1, $2}
+             /^(config_http_shed_total|config_http_connections_refused_total|config_store_shed_total|config_cache_misses_total|config_cache_refresh_failures_total|config_cache_stale_answers_total) / {printf "%s %s; ", $1, $2}')
     log "$target non-2xx so far, by route and status: ${codes:-none counted}"
     [[ -n "$record" ]] && NON2XX+=("$target $scenario c=$conns ($n2 in this measurement): ${codes:-none counted}")
   fi
