@@ -129,16 +129,19 @@ public final class ConfigServiceApp {
         });
   }
 
+  /** The most writes the adaptive limit lets wait on the store at once, whatever MAX_IN_FLIGHT allows. */
+  static final int WRITE_LIMIT_MAX = 4096;
+
   /**
-   * The adaptive write limit (see {@link AdaptiveLimit}): starts at MAX_IN_FLIGHT (it refuses nothing until
-   * the store shows a queue standing for 1 s), never below 4; adjusted at most every 100 ms; off when
-   * SHED_WRITE_LATENCY is off.
+   * The adaptive write limit (see {@link AdaptiveLimit}): starts at MAX_IN_FLIGHT or {@link #WRITE_LIMIT_MAX},
+   * whichever is lower (it refuses nothing until the store shows a queue standing for 1 s), never below 4; adjusted
+   * at most every 100 ms; off when SHED_WRITE_LATENCY is off.
    */
   static AdaptiveLimit writeLimit(ServiceConfig config) {
     if (!config.adaptiveWriteLimit()) {
       return null;
     }
-    int max = config.maxInFlight();
+    int max = Math.min(config.maxInFlight(), WRITE_LIMIT_MAX);
     int min = Math.min(4, max);
     return new AdaptiveLimit(max, min, max, config.shedWriteLatency(), Duration.ofSeconds(1),
         Duration.ofMillis(100), System::nanoTime);

@@ -41,7 +41,9 @@ public final class SettingsParser {
         + "re-read from the store in the background, so that a key in use does not expire");
     add("CACHE_STALE_IF_ERROR", "1m", "how long past CACHE_TTL a cached value may still answer a GET when the store "
         + "read that would replace it fails (timeout or store unavailable); 0 disables it");
-    add("MAX_IN_FLIGHT", "4096", "requests in progress per instance before new ones get 503 + Retry-After");
+    add("MAX_IN_FLIGHT", "auto", "requests in progress per instance before new ones get 503 + Retry-After; auto: "
+        + "MAX_CONNECTIONS (an HTTP/1.1 connection has one request in progress at most, and the connection bound "
+        + "already budgets their memory)");
     add("MAX_IN_FLIGHT_BYTES", "6%", "request body bytes held by the requests in progress before a request with a "
         + "body gets 503 + Retry-After (each counts its Content-Length): bytes with an optional k, m or g, or a "
         + "percentage of the JVM's maximum heap");
@@ -166,8 +168,9 @@ public final class SettingsParser {
         "a whole number >= 0");
     Long cacheMaxBytes = get("CACHE_MAX_BYTES", SettingsParser::bytesOrHeapShare,
         "bytes such as 134217728, 128m or 1g, or a share of the maximum heap from 1% to 90%");
-    Integer maxInFlight = get("MAX_IN_FLIGHT", s -> range(Integer.parseInt(s), 1, 1_000_000),
-        "a whole number from 1 to 1000000");
+    Integer maxInFlight = get("MAX_IN_FLIGHT",
+        s -> s.trim().equalsIgnoreCase("auto") ? AUTO : range(Integer.parseInt(s.trim()), 1, 1_000_000),
+        "auto or a whole number from 1 to 1000000");
     Long maxInFlightBytes = get("MAX_IN_FLIGHT_BYTES", SettingsParser::bytesOrHeapShare,
         "bytes such as 16777216, 16m or 1g, or a share of the maximum heap from 1% to 90%");
     Integer maxHeapForWrites = get("MAX_HEAP_FOR_WRITES", SettingsParser::heapShareOrOff,
@@ -196,6 +199,9 @@ public final class SettingsParser {
         get("METRICS_INTERVAL", SettingsParser::positiveDuration, "a positive duration such as 60s"));
     if (!problems.isEmpty()) {
       return null; // parse() reports every problem
+    }
+    if (maxInFlight == AUTO) { // an int comparison: maxInFlight is never null here
+      maxInFlight = maxConnections;
     }
     if (shedWriteLatency == null) {
       shedWriteLatency = store == ServiceConfig.StoreKind.DYNAMODB ? Duration.ofMillis(10) : Duration.ZERO;
@@ -232,6 +238,9 @@ public final class SettingsParser {
    * idle keep-alive connection holds ~3.6 KiB of heap), so that with the read cache at its 60% a flood of
    * connections cannot run the heap out.
    */
+  /** MAX_IN_FLIGHT given as auto, resolved once MAX_CONNECTIONS is known. */
+  private static final int AUTO = -1;
+
   static int connections(String s) {
     if (s.trim().equalsIgnoreCase("auto")) {
       return autoConnections(Runtime.getRuntime().maxMemory());

@@ -63,6 +63,22 @@ class SettingsParserTest {
   }
 
   @Test
+  void requestsInProgressFollowTheConnectionBoundUnlessSet() {
+    assertThat(SettingsParser.parse(Map.of(), NO_ARGS).maxInFlight())
+        .isEqualTo(SettingsParser.autoConnections(Runtime.getRuntime().maxMemory()));
+    assertThat(SettingsParser.parse(Map.of("MAX_CONNECTIONS", "20000"), NO_ARGS).maxInFlight()).isEqualTo(20_000);
+    assertThat(SettingsParser.parse(Map.of("MAX_IN_FLIGHT", "4096", "MAX_CONNECTIONS", "20000"), NO_ARGS)
+        .maxInFlight()).isEqualTo(4096);
+    assertThat(SettingsParser.parse(Map.of("MAX_IN_FLIGHT", "Auto", "MAX_CONNECTIONS", "3000"), NO_ARGS)
+        .maxInFlight()).isEqualTo(3000);
+    for (String bad : new String[] {"0", "-1", "lots", "2000000"}) {
+      assertThatThrownBy(() -> SettingsParser.parse(Map.of("MAX_IN_FLIGHT", bad), NO_ARGS)).as(bad)
+          .isInstanceOfSatisfying(InvalidSettingsException.class,
+              e -> assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("MAX_IN_FLIGHT='" + bad + "'")));
+    }
+  }
+
+  @Test
   void connectionsAreBoundedByTheHeapUnlessSet() {
     assertThat(SettingsParser.parse(Map.of(), NO_ARGS).maxConnections())
         .isEqualTo(SettingsParser.autoConnections(Runtime.getRuntime().maxMemory()));
