@@ -26,7 +26,8 @@ case "$TARGET" in
 esac
 PORT=$PORT DATA_DIR=$DATA "${cmd[@]}" >"$DATA/server.log" 2>&1 &
 pid=$!
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$DATA"' EXIT
+# `|| true`: under `set -e` the killed server's status (143) would end the trap before the rm.
+trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.1; done
 
 url="http://127.0.0.1:$PORT"
