@@ -2,6 +2,7 @@ package dev.configservice.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Policy;
 import dev.configservice.domain.ConfigEntry;
 import dev.configservice.domain.ConfigKey;
 import io.micrometer.core.instrument.Counter;
@@ -34,6 +35,13 @@ public final class ConfigCache {
   private final Counter misses;
   private final Counter stale;
   private final Counter refreshFailures;
+  /** The weight bound it was configured with (CACHE_MAX_BYTES); 0 when it is bounded by entries only. */
+  private final long configuredMaxWeight;
+  private final Counter heapYields;
+  private volatile long yieldIntervalNanos = YIELD_INTERVAL_NANOS;
+  private volatile long restoreAfterNanos = RESTORE_AFTER_NANOS;
+  private volatile boolean lowered;
+  private volatile long lastYieldNanos = System.nanoTime() - YIELD_INTERVAL_NANOS;
   /** Keys being re-read in the background, so that the event loops sharing this cache re-read each key once. */
   private final java.util.Set<String> refreshing = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -43,6 +51,20 @@ public final class ConfigCache {
    * one moment, beyond {@code MAX_BACKGROUND_READS}, sending the rest of their readers to the store at once.
    */
   static final int TTL_JITTER_FRACTION = 8;
+
+  /**
+   * While the heap stays too full for writes ({@link #yieldHeap}), the bound is lowered at most this often: evicted
+   * entries are only freed by the collections that follow, so the next reading lags behind the last cut.
+   */
+  static final long YIELD_INTERVAL_NANOS = 1_000_000_000L;
+  /** The bound is never lowered below this share of the configured one (1/n). */
+  static final int YIELD_FLOOR_FRACTION = 4;
+  /**
+   * The configured bound comes back once this long has passed without a cut: under a storm of large writes the heap
+   * swings above the limit and below the relief level several times a second, and a bound restored at each relief
+   * would be refilled (by the writes' own values) before the next.
+   */
+  static final long RESTORE_AFTER_NANOS = 30_000_000_000L;
 
   /** Bookkeeping an entry costs besides its body and key: the entry, its entity tag, the key's String, map nodes. */
   static final int ENTRY_OVERHEAD_BYTES = 200;
@@ -77,6 +99,15 @@ public final class ConfigCache {
         .register(registry);
     Gauge.builder("config.cache.entries", entries, Cache::estimatedSize).description("entries in the cache")
         .register(registry);
+    this.configuredMaxWeight = entries.policy().eviction()
+        .filter(Policy.Eviction::isWeighted)
+        .map(Policy.Eviction::getMaximum).orElse(0L);
+    this.heapYields = Counter.builder("config.cache.heap.yields")
+        .description("times the cache lowered its byte bound because the heap stayed above MAX_HEAP_FOR_WRITES")
+        .register(registry);
+    Gauge.builder("config.cache.max.bytes", this, ConfigCache::maxBytes)
+        .description("the cache's current byte bound: CACHE_MAX_BYTES, lower while the heap is too full for writes")
+        .baseUnit("bytes").register(registry);
     this.refreshFailures = Counter.builder("config.cache.refresh.failures")
         .description("background re-reads of keys in use that failed (the entry then expires at its TTL)")
         .register(registry);
@@ -228,6 +259,59 @@ public final class ConfigCache {
 
   public long size() {
     return entries.estimatedSize();
+  }
+
+  /** The current byte bound (0 when the cache is bounded by entries only). */
+  public long maxBytes() {
+    return configuredMaxWeight == 0 ? 0
+        : entries.policy().eviction().map(Policy.Eviction::getMaximum).orElse(0L);
+  }
+
+  /**
+   * Gives heap back to writes: called after each collection that left the heap above {@code MAX_HEAP_FOR_WRITES}.
+   * Lowers the byte bound to three quarters of what the cache holds (at most once per {@link
+   * #YIELD_INTERVAL_NANOS}, never below 1/{@link #YIELD_FLOOR_FRACTION} of the configured bound), evicting the
+   * least valuable entries at once. A full cache of small values otherwise keeps the heap so full that the heap
+   * guard refuses nearly every write; evicted keys are read from the store again when asked for. Returns whether
+   * it lowered the bound.
+   */
+  public boolean yieldHeap() {
+    long now = System.nanoTime();
+    if (configuredMaxWeight == 0 || now - lastYieldNanos < yieldIntervalNanos) {
+      return false;
+    }
+    Policy.Eviction<String, CachedEntry> eviction = entries.policy().eviction().orElseThrow();
+    long held = eviction.weightedSize().orElse(eviction.getMaximum());
+    long target = Math.max(configuredMaxWeight / YIELD_FLOOR_FRACTION, Math.min(eviction.getMaximum(), held) / 4 * 3);
+    if (target >= eviction.getMaximum()) {
+      return false;
+    }
+    lastYieldNanos = now;
+    lowered = true;
+    eviction.setMaximum(target);
+    heapYields.increment();
+    return true;
+  }
+
+  /** Tests shorten the interval between two cuts and the calm before the bound comes back. */
+  void yieldTiming(Duration interval, Duration restoreAfter) {
+    this.yieldIntervalNanos = interval.toNanos();
+    this.restoreAfterNanos = restoreAfter.toNanos();
+    this.lastYieldNanos = System.nanoTime() - yieldIntervalNanos;
+  }
+
+  /**
+   * Puts the configured byte bound back when the heap has had room for {@link #RESTORE_AFTER_NANOS} since the last
+   * cut (called after collections that leave the heap with room); the cache refills as keys are read. Returns
+   * whether it did.
+   */
+  public boolean restoreHeapIfCalm() {
+    if (!lowered || System.nanoTime() - lastYieldNanos < restoreAfterNanos) {
+      return false;
+    }
+    lowered = false;
+    entries.policy().eviction().ifPresent(e -> e.setMaximum(configuredMaxWeight));
+    return true;
   }
 
   private void offer(String key, long version, byte[] body) {

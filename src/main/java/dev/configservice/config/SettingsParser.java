@@ -49,7 +49,8 @@ public final class SettingsParser {
         + "percentage of the JVM's maximum heap");
     add("MAX_HEAP_FOR_WRITES", "85%", "requests with a body (writes) get 503 + Retry-After while the heap in use "
         + "after the last garbage collection is above this share of the maximum heap, until a collection leaves it "
-        + "10 points lower (or none has run for 2 s); off disables it");
+        + "10 points lower (or none has run for 2 s), and the read cache gives memory back meanwhile (down to a "
+        + "quarter of CACHE_MAX_BYTES, back 30 s after the last cut); off disables both");
     add("MAX_CONNECTIONS", "auto", "open HTTP connections per instance; a connection beyond it has its requests "
         + "answered 503 + Retry-After and is closed; auto: one per 4 KiB of a fifth of the JVM's maximum heap "
         + "(11,468 at -Xmx224m), at least 1000");

@@ -32,11 +32,13 @@ final class Admission implements AutoCloseable {
 
   /**
    * Bounds requests in progress and their bodies; with {@code maxHeapForWritesPercent} above 0, also refuses requests
-   * with a body while the heap in use after the last collection is above that share of the maximum heap.
+   * with a body while the heap in use after the last collection is above that share of the maximum heap, and tells
+   * {@code heapResponse} (the read cache gives memory back).
    */
   Admission(int maxInFlight, long maxBodyBytesInFlight, long maxBodyBytes, int maxHeapForWritesPercent,
-            MeterRegistry registry) {
-    this(maxInFlight, maxBodyBytesInFlight, maxBodyBytes, new HeapPressure(maxHeapForWritesPercent, registry), registry);
+            HeapPressure.Response heapResponse, MeterRegistry registry) {
+    this(maxInFlight, maxBodyBytesInFlight, maxBodyBytes,
+        new HeapPressure(maxHeapForWritesPercent, heapResponse, registry), registry);
   }
 
   Admission(int maxInFlight, long maxBodyBytesInFlight, long maxBodyBytes, HeapPressure heap, MeterRegistry registry) {

@@ -18,6 +18,8 @@ import javax.management.Notification;
 import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
 import javax.management.openmbean.CompositeData;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Whether the heap is too full to take more writes ({@code MAX_HEAP_FOR_WRITES}): after every garbage collection
@@ -31,6 +33,20 @@ import javax.management.openmbean.CompositeData;
  * with a fast 503 while the heap is that full lets the writes in progress finish and the collector catch up.
  */
 final class HeapPressure implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HeapPressure.class);
+
+  /** What the instance does about a full heap besides refusing writes; runs on the JVM's notification thread. */
+  @FunctionalInterface
+  interface Response {
+    /** After every collection, with whether the instance is now under pressure. */
+    void afterCollection(boolean underPressure);
+
+    Response NONE = underPressure -> { };
+  }
+
+  /** A warning about pressure is logged at most this often (it may start and end many times a second). */
+  static final long LOG_INTERVAL_NANOS = 60_000_000_000L;
 
   /** How far below the limit the heap in use must fall before writes are taken again. */
   static final int RELIEF_POINTS = 10;
@@ -47,20 +63,29 @@ final class HeapPressure implements AutoCloseable {
   private final List<NotificationEmitter> emitters = new ArrayList<>();
   private final NotificationListener listener = this::onNotification;
   private final long staleNanos;
+  private final Response response;
   private volatile boolean high;
   private volatile long usedAfterLastGc;
   private volatile long observedAtNanos;
+  private long lastWarnNanos = System.nanoTime() - LOG_INTERVAL_NANOS;
+  private long episodesSinceWarn;
 
   /**
    * Watches the heap against {@code limitPercent} of the maximum heap; 0 watches nothing (never under pressure).
    */
   HeapPressure(int limitPercent, MeterRegistry registry) {
-    this(limitPercent, STALE_NANOS, true, registry);
+    this(limitPercent, STALE_NANOS, true, Response.NONE, registry);
+  }
+
+  /** As above, telling {@code response} after every collection whether the instance is under pressure. */
+  HeapPressure(int limitPercent, Response response, MeterRegistry registry) {
+    this(limitPercent, STALE_NANOS, true, response, registry);
   }
 
   /** With {@code watchJvm} false it reads only what {@link #observe} is given (tests of the decision itself). */
-  HeapPressure(int limitPercent, long staleNanos, boolean watchJvm, MeterRegistry registry) {
+  HeapPressure(int limitPercent, long staleNanos, boolean watchJvm, Response response, MeterRegistry registry) {
     this.staleNanos = staleNanos;
+    this.response = response;
     long max = Runtime.getRuntime().maxMemory();
     this.limitBytes = limitPercent <= 0 ? Long.MAX_VALUE : max / 100 * limitPercent;
     this.reliefBytes = limitPercent <= 0 ? Long.MAX_VALUE : max / 100 * Math.max(0, limitPercent - RELIEF_POINTS);
@@ -109,9 +134,30 @@ final class HeapPressure implements AutoCloseable {
     usedAfterLastGc = usedBytes;
     observedAtNanos = System.nanoTime();
     if (usedBytes > limitBytes) {
+      if (!high) {
+        warn(usedBytes);
+      }
       high = true;
     } else if (usedBytes < reliefBytes) {
       high = false;
+    }
+    try {
+      response.afterCollection(high);
+    } catch (RuntimeException e) {
+      LOG.warn("responding to heap pressure failed", e);
+    }
+  }
+
+  private void warn(long usedBytes) {
+    episodesSinceWarn++;
+    long now = System.nanoTime();
+    if (now - lastWarnNanos >= LOG_INTERVAL_NANOS) {
+      LOG.warn("heap {} MiB in use after a collection, above MAX_HEAP_FOR_WRITES ({} MiB): requests with a body get "
+              + "503 and the read cache gives memory back until a collection leaves less than {} MiB ({} episode(s) "
+              + "of pressure since the last warning, this one included; config_heap_pressure shows the state)", usedBytes >> 20,
+          limitBytes >> 20, reliefBytes >> 20, episodesSinceWarn);
+      lastWarnNanos = now;
+      episodesSinceWarn = 0;
     }
   }
 

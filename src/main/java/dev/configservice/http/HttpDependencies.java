@@ -25,8 +25,17 @@ public record HttpDependencies(
 
   public static HttpDependencies create(ServiceConfig config, ConfigStore store, ConfigCache cache,
                                         Readiness readiness, PrometheusMeterRegistry registry, Buffer openApi) {
+    // A heap too full for writes also shrinks the read cache, so that writes are refused for moments, not for as
+    // long as the cache stays full; it gets its bound back once the heap has had room for a while.
+    HeapPressure.Response cacheYields = underPressure -> {
+      if (underPressure) {
+        cache.yieldHeap();
+      } else {
+        cache.restoreHeapIfCalm();
+      }
+    };
     Admission admission = new Admission(config.maxInFlight(), config.maxInFlightBytes(), config.maxBodyBytes(),
-        config.maxHeapForWritesPercent(), registry);
+        config.maxHeapForWritesPercent(), cacheYields, registry);
     AtomicInteger connections = new AtomicInteger();
     Gauge.builder("config.http.connections", connections, AtomicInteger::get)
         .description("open HTTP connections (MAX_CONNECTIONS bounds them)").register(registry);

@@ -170,6 +170,69 @@ class ConfigCacheTest {
     assertThat(bounded.size()).isBetween(30L, 40L);
   }
 
+  private static ConfigCache kibEntries(int entries, SimpleMeterRegistry registry) {
+    long maxBytes = entries * (1024L + ConfigCache.ENTRY_OVERHEAD_BYTES + 5);
+    ConfigCache cache = new ConfigCache(entries, maxBytes, Duration.ZERO, Duration.ZERO, e -> new byte[1024],
+        v -> "\"" + v + "\"", registry);
+    for (int i = 0; i < entries; i++) {
+      cache.apply(ConfigEntry.value(ConfigKey.of("k" + i), 1, "1", Instant.EPOCH));
+    }
+    return cache;
+  }
+
+  @Test
+  void aFullHeapMakesTheCacheGiveBackAQuarterAtMostOncePerInterval() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    ConfigCache full = kibEntries(1000, meters);
+    long configured = full.maxBytes();
+    assertThat(full.size()).isBetween(990L, 1000L);
+    assertThat(meters.get("config.cache.max.bytes").gauge().value()).isEqualTo(configured);
+
+    assertThat(full.yieldHeap()).isTrue();
+    assertThat(full.size()).as("evicted at once").isBetween(700L, 760L);
+    assertThat(full.maxBytes()).isLessThanOrEqualTo(configured * 3 / 4);
+    assertThat(full.yieldHeap()).as("the next collection's reading lags the cut: wait an interval").isFalse();
+    assertThat(full.size()).isBetween(700L, 760L);
+    assertThat(meters.get("config.cache.heap.yields").counter().count()).isEqualTo(1);
+  }
+
+  @Test
+  void theCacheNeverGivesBackMoreThanThreeQuartersAndGetsItsBoundBackAfterACalm() throws Exception {
+    ConfigCache full = kibEntries(1000, new SimpleMeterRegistry());
+    long configured = full.maxBytes();
+    assertThat(full.restoreHeapIfCalm()).as("nothing to restore").isFalse();
+    full.yieldTiming(Duration.ZERO, Duration.ofMillis(300));
+    int cuts = 0;
+    while (full.yieldHeap()) {
+      cuts++;
+    }
+    assertThat(cuts).isBetween(4, 6);
+    assertThat(full.maxBytes()).isEqualTo(configured / ConfigCache.YIELD_FLOOR_FRACTION);
+    assertThat(full.size()).isBetween(230L, 250L);
+
+    assertThat(full.restoreHeapIfCalm()).as("too soon after the last cut").isFalse();
+    assertThat(full.maxBytes()).isEqualTo(configured / ConfigCache.YIELD_FLOOR_FRACTION);
+    Thread.sleep(400);
+    assertThat(full.restoreHeapIfCalm()).isTrue();
+    assertThat(full.maxBytes()).isEqualTo(configured);
+    assertThat(full.restoreHeapIfCalm()).as("once").isFalse();
+    for (int i = 1000; i < 2000; i++) {
+      full.apply(ConfigEntry.value(ConfigKey.of("k" + i), 1, "1", Instant.EPOCH));
+    }
+    assertThat(full.size()).as("refilled up to the configured bound").isBetween(990L, 1000L);
+  }
+
+  @Test
+  void aCacheBoundedByEntriesOnlyHasNoBytesToGiveBack() {
+    ConfigCache byCount = new ConfigCache(100, Long.MAX_VALUE, Duration.ZERO, Duration.ZERO, e -> new byte[10],
+        v -> "\"" + v + "\"", new SimpleMeterRegistry());
+    byCount.apply(ConfigEntry.value(ConfigKey.of("k"), 1, "1", Instant.EPOCH));
+    assertThat(byCount.yieldHeap()).isFalse();
+    assertThat(byCount.maxBytes()).isZero();
+    assertThat(byCount.restoreHeapIfCalm()).isFalse();
+    assertThat(byCount.size()).isEqualTo(1);
+  }
+
   @Test
   void theEntryBoundHoldsUnderAByteBoundForSmallBodies() {
     ConfigCache bounded = new ConfigCache(100, 1L << 30, Duration.ZERO, Duration.ZERO, e -> new byte[10], v -> "\"" + v + "\"",

@@ -9,6 +9,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,7 +30,33 @@ class HeapPressureTest {
 
   /** The decision alone, fed by the test: the JVM's own collections would race with what the test says. */
   private static HeapPressure decisionOnly(int limitPercent, long staleNanos) {
-    return new HeapPressure(limitPercent, staleNanos, false, new SimpleMeterRegistry());
+    return new HeapPressure(limitPercent, staleNanos, false, HeapPressure.Response.NONE, new SimpleMeterRegistry());
+  }
+
+  @Test
+  void theResponseHearsAfterEveryCollectionWhetherThereIsPressure() {
+    List<Boolean> heard = new ArrayList<>();
+    try (HeapPressure heap = new HeapPressure(85, HeapPressure.STALE_NANOS, false, heard::add,
+        new SimpleMeterRegistry())) {
+      heap.observe(percent(60));
+      heap.observe(percent(90));
+      heap.observe(percent(80)); // below the limit, above the relief level: still under pressure
+      heap.observe(percent(70));
+      assertThat(heard).containsExactly(false, true, true, false);
+    }
+  }
+
+  @Test
+  void aFailingResponseDoesNotStopTheDecision() {
+    HeapPressure.Response failing = underPressure -> {
+      throw new IllegalStateException("boom");
+    };
+    try (HeapPressure heap = new HeapPressure(85, HeapPressure.STALE_NANOS, false, failing, new SimpleMeterRegistry())) {
+      heap.observe(percent(90));
+      assertThat(heap.high()).isTrue();
+      heap.observe(percent(50));
+      assertThat(heap.high()).isFalse();
+    }
   }
 
   @Test
