@@ -419,7 +419,7 @@ mkdir -p "$(dirname "$OUT")"
 col() { local v=${R["$1"]:-"- - - - -"}; awk -v i="$2" '{print $i}' <<<"$v"; }
 ratio() {
   local a b; a=$(col "$1" 1); b=$(col "$2" 1)
-  awk -v a="$a" -v b="$b" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.0f%%", 100*a/b; else print "-" }'
+  awk -v a="$a" -v b="$b" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.1f%%", 100*a/b; else print "-" }'
 }
 {
   echo "# Benchmark $(date -u '+%F %H:%M UTC') on $(hostname)"
