@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.buffer.Buffer;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.LoggerFactory;
 
 /** What every HTTP verticle instance shares: made once by the wiring class, handed to each instance. */
 public record HttpDependencies(
@@ -30,8 +31,9 @@ public record HttpDependencies(
     HeapPressure.Response cacheYields = underPressure -> {
       if (underPressure) {
         cache.yieldHeap();
-      } else {
-        cache.restoreHeapIfCalm();
+      } else if (cache.restoreHeapIfCalm()) {
+        LoggerFactory.getLogger(HeapPressure.class).info("heap pressure over: the read cache is back to its bound of "
+            + "{} MiB", cache.maxBytes() >> 20);
       }
     };
     Admission admission = new Admission(config.maxInFlight(), config.maxInFlightBytes(), config.maxBodyBytes(),
