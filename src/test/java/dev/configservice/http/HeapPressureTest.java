@@ -3,14 +3,23 @@ package dev.configservice.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.configservice.api.RunningService;
+import dev.configservice.cache.ConfigCache;
+import dev.configservice.config.SettingsParser;
+import dev.configservice.domain.ConfigEntry;
+import dev.configservice.domain.ConfigKey;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -43,6 +52,26 @@ class HeapPressureTest {
       heap.observe(percent(80)); // below the limit, above the relief level: still under pressure
       heap.observe(percent(70));
       assertThat(heard).containsExactly(false, true, true, false);
+    }
+  }
+
+  @Test
+  void theWiredReadCacheGivesMemoryBackUnderPressure() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    ConfigCache cache = new ConfigCache(1000, 1000 * 1300L, Duration.ZERO, Duration.ZERO, e -> new byte[1024], v -> "\"" + v + "\"", registry);
+    for (int i = 0; i < 1000; i++) {
+      cache.apply(ConfigEntry.value(ConfigKey.of("k" + i), 1, "1", Instant.EPOCH));
+    }
+    long bound = cache.maxBytes();
+    HttpDependencies deps = HttpDependencies.create(SettingsParser.parse(Map.of(), new String[0]), null, cache, null,
+        registry, Buffer.buffer());
+    try {
+      deps.admission().heap().observe(percent(95));
+      assertThat(cache.maxBytes()).as("the cache's bound, cut by the wiring").isLessThan(bound);
+      assertThat(cache.size()).isLessThan(800);
+      // (whether it is still under pressure is not asserted: this heap watch also hears the JVM's own collections)
+    } finally {
+      deps.close();
     }
   }
 
