@@ -27,6 +27,7 @@ public record ServiceConfig(
     Duration shedWriteLatency,
     int httpInstances,
     Duration storeTimeout,
+    Duration idleTimeout,
     Duration shutdownTimeout,
     Duration readyInterval,
     LogFormat logFormat,
@@ -63,7 +64,7 @@ public record ServiceConfig(
   /** The same settings with another port (tests and tools start on port 0). */
   public ServiceConfig withPort(int newPort) {
     return new ServiceConfig(host, newPort, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries,
-        cacheMaxBytes, cacheTtl, cacheStaleIfError, maxInFlight, maxInFlightBytes, maxHeapForWritesPercent, maxConnections, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
+        cacheMaxBytes, cacheTtl, cacheStaleIfError, maxInFlight, maxInFlightBytes, maxHeapForWritesPercent, maxConnections, shedWriteLatency, httpInstances, storeTimeout, idleTimeout, shutdownTimeout, readyInterval, logFormat,
         logLevel, dynamoDb,
         cloudWatch);
   }

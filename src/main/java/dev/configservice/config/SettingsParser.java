@@ -61,6 +61,8 @@ public final class SettingsParser {
     add("HTTP_INSTANCES", null, "HTTP verticle instances (default: one per core)");
     add("STORE_TIMEOUT", null, "longest wait for one store call before the request answers 504; default 5s for "
         + "embedded, 2 x DYNAMODB_API_TIMEOUT + 1s for dynamodb (a write makes two sequential calls)");
+    add("IDLE_TIMEOUT", "120s", "a connection on which no request has begun for this long is closed (keep it above "
+        + "the load balancer's idle timeout, 60s by default on an ALB, so that the balancer closes first)");
     add("SHUTDOWN_TIMEOUT", "10s", "longest wait for in-flight requests on SIGTERM");
     add("READY_INTERVAL", "1s", "how often readiness asks the store whether it answers");
     add("LOG_FORMAT", "text", "text or json (one JSON object per line, for CloudWatch Logs)");
@@ -181,6 +183,8 @@ public final class SettingsParser {
     Duration shedWriteLatency = get("SHED_WRITE_LATENCY",
         s -> s.equalsIgnoreCase("off") ? Duration.ZERO : positiveDuration(s), "a positive duration such as 10ms, or off");
     Duration storeTimeout = get("STORE_TIMEOUT", SettingsParser::positiveDuration, "a positive duration such as 5s");
+    Duration idleTimeout = get("IDLE_TIMEOUT", SettingsParser::idleTimeout,
+        "a duration of 1s or more such as 120s");
     Duration shutdownTimeout = get("SHUTDOWN_TIMEOUT", SettingsParser::duration, "a duration such as 10s");
     Duration readyInterval = get("READY_INTERVAL", SettingsParser::positiveDuration, "a positive duration such as 1s");
     ServiceConfig.LogFormat logFormat = get("LOG_FORMAT",
@@ -212,7 +216,7 @@ public final class SettingsParser {
           ? dynamoDb.apiCallTimeout().multipliedBy(2).plusSeconds(1) : Duration.ofSeconds(5);
     }
     return new ServiceConfig(host, port, store, dataDir, durability, maxValueBytes, maxVersions, cacheMaxEntries,
-        cacheMaxBytes, cacheTtl, cacheStaleIfError, maxInFlight, maxInFlightBytes, maxHeapForWrites, maxConnections, shedWriteLatency, httpInstances, storeTimeout, shutdownTimeout, readyInterval, logFormat,
+        cacheMaxBytes, cacheTtl, cacheStaleIfError, maxInFlight, maxInFlightBytes, maxHeapForWrites, maxConnections, shedWriteLatency, httpInstances, storeTimeout, idleTimeout, shutdownTimeout, readyInterval, logFormat,
         logLevel, dynamoDb,
         cloudWatch);
   }
@@ -316,6 +320,14 @@ public final class SettingsParser {
   private static Duration positiveDuration(String s) {
     Duration d = duration(s);
     if (d.isZero() || d.isNegative()) {
+      throw new IllegalArgumentException();
+    }
+    return d;
+  }
+
+  private static Duration idleTimeout(String s) {
+    Duration d = duration(s);
+    if (d.compareTo(Duration.ofSeconds(1)) < 0) {
       throw new IllegalArgumentException();
     }
     return d;

@@ -42,12 +42,14 @@ final class ConnectionLimit {
         }
       });
     }
-    connection.closeHandler(v -> {
-      deps.connections().decrementAndGet();
-      if (over) {
-        refused.remove(connection);
-      }
-    });
+  }
+
+  /** Uncounts a closed connection. */
+  void closed(HttpConnection connection) {
+    deps.connections().decrementAndGet();
+    if (!refused.isEmpty()) {
+      refused.remove(connection);
+    }
   }
 
   /**

@@ -27,6 +27,8 @@ public final class HttpVerticle extends VerticleBase {
   private DirectWrites directWrites;
   private ConfigHandlers configHandlers;
   private ConnectionLimit connectionLimit;
+  private IdleConnections idleConnections;
+  private long idleSweep = -1;
 
   public HttpVerticle(HttpDependencies deps) {
     this.deps = deps;
@@ -41,8 +43,7 @@ public final class HttpVerticle extends VerticleBase {
         .setPort(deps.config().port())
         .setTcpNoDelay(true)
         .setCompressionSupported(false)
-        .setIdleTimeout(120)
-        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        // No Vert.x idle timeout: IdleConnections closes idle connections for less CPU per request.
         // Every response is written on its connection's event loop (store completions come back on the caller's
         // context), so each connection can skip Vert.x's outbound message queue, whose first chunk (a 1,025-slot
         // array, ~4 KiB) every connection otherwise allocates: 10,000 idle connections held 42 MiB of it.
@@ -51,7 +52,17 @@ public final class HttpVerticle extends VerticleBase {
         // HTTP/1.1 only (the load balancer speaks it to its targets): without h2c detection a connection is set up,
         // and counted against MAX_CONNECTIONS, when it opens rather than when its first bytes arrive.
         .setHttp2ClearTextEnabled(false));
-    return server.connectionHandler(connectionLimit::opened).requestHandler(request -> {
+    idleConnections = new IdleConnections(deps.config().idleTimeout());
+    idleSweep = vertx.setPeriodic(idleConnections.sweepInterval().toMillis(), id -> idleConnections.sweep());
+    return server.connectionHandler(connection -> {
+      connectionLimit.opened(connection);
+      idleConnections.opened(connection);
+      connection.closeHandler(v -> {
+        connectionLimit.closed(connection);
+        idleConnections.closed(connection);
+      });
+    }).requestHandler(request -> {
+      idleConnections.requestBegun(request.connection());
       if (connectionLimit.refuse(request)) {
         return;
       }
@@ -71,6 +82,7 @@ public final class HttpVerticle extends VerticleBase {
   /** Stops accepting and lets in-flight requests finish, up to the shutdown timeout. */
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(idleSweep);
     return server == null ? Future.succeededFuture()
         : server.shutdown(deps.config().shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
