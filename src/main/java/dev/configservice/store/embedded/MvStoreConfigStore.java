@@ -24,6 +24,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -33,6 +34,7 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.h2.mvstore.Cursor;
 import org.h2.mvstore.MVMap;
@@ -49,8 +51,8 @@ import org.slf4j.LoggerFactory;
  * <p>All writes go through one writer thread that applies a batch of queued writes to the in-memory maps,
  * appends their records to the log ({@link WriteAheadLog}), forces the log and only then acknowledges them
  * (group commit): a write is acknowledged only after it is on disk, and the writes that arrive during one fsync
- * share the next (an fsync of a few hundred bytes per write into a preallocated file). A checkpointer thread commits the MVStore to its file in the background (when a log segment
- * fills, or every checkpoint interval) and then recycles the log segments the commit covers, so the costly page
+ * share the next (an fsync of a few hundred bytes per write into a preallocated file). A checkpointer thread commits the MVStore to its file in the background (after four log
+ * segments, when the changed pages reach their memory budget, or every checkpoint interval) and then recycles the log segments the commit covers, so the costly page
  * serialization of a commit is paid once per checkpoint instead of once per write. On start the log is replayed
  * over the last checkpoint. Reads run on a small worker pool, never on an event loop, since a page may have to
  * come from disk.
@@ -71,6 +73,14 @@ public final class MvStoreConfigStore implements ConfigStore {
   static final int LOG_BATCH_BYTES = 1024 * 1024;
   private static final long IDLE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
   static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(30);
+  /**
+   * Log segments filled since the last checkpoint after which the writer checkpoints (16 MiB of log with 4 MiB
+   * segments), unless the unsaved pages reach their budget ({@link UnsavedBudget}) first. This bounds the log a
+   * restart after a crash replays.
+   */
+  static final int CHECKPOINT_SEGMENTS = 4;
+  /** A checkpointer request that only prepares a spare log segment (after a rotation that did not checkpoint). */
+  private static final long SPARE_ONLY = -2;
 
   private final Vertx vertx;
   private final MVStore store;
@@ -85,6 +95,7 @@ public final class MvStoreConfigStore implements ConfigStore {
   private final Clock clock;
   private final boolean fsync;
   private final long checkpointIntervalNanos;
+  private final LongSupplier unsavedBudget;
   private final WorkerExecutor readers;
   private final HandOff<Write<?>> writes = new HandOff<>();
   private final BlockingQueue<Checkpoint> checkpoints = new LinkedBlockingQueue<>();
@@ -109,12 +120,16 @@ public final class MvStoreConfigStore implements ConfigStore {
   private final List<Write<?>> carried = new ArrayList<>();
   private long batchSeq;
   private long checkpointedSeq;
+  /** The log segment the last checkpoint's replay starts from (writer thread). */
+  private long checkpointFrom;
+  /** The last checkpoint the checkpointer finished (its {@code from}); set by the checkpointer. */
+  private volatile long checkpointDone;
   private long lastCheckpoint = System.nanoTime();
   private volatile boolean closing;
   private volatile boolean broken;
 
   private MvStoreConfigStore(Vertx vertx, MVStore store, int maxVersions, Clock clock, boolean fsync,
-                             Duration checkpointInterval) {
+                             Duration checkpointInterval, LongSupplier unsavedBudget) {
     this.vertx = vertx;
     this.store = store;
     if (store.hasMap(FORMER_HEADS)) {
@@ -128,6 +143,7 @@ public final class MvStoreConfigStore implements ConfigStore {
     this.clock = clock;
     this.fsync = fsync;
     this.checkpointIntervalNanos = checkpointInterval.toNanos();
+    this.unsavedBudget = unsavedBudget;
     this.readers = vertx.createSharedWorkerExecutor("mvstore-reader", Math.max(2, Runtime.getRuntime().availableProcessors()));
     this.writer = new Thread(this::writeLoop, "mvstore-writer");
     this.checkpointer = new Thread(this::checkpointLoop, "mvstore-checkpointer");
@@ -154,19 +170,26 @@ public final class MvStoreConfigStore implements ConfigStore {
   /** Opens the store with a given log segment size and checkpoint interval (tests use small ones). */
   static Future<MvStoreConfigStore> open(Vertx vertx, Path dataDir, int maxVersions, Clock clock, boolean fsync,
                                          int segmentBytes, Duration checkpointInterval) {
+    return open(vertx, dataDir, maxVersions, clock, fsync, segmentBytes, checkpointInterval, new UnsavedBudget());
+  }
+
+  /** Opens the store with a given budget of unsaved page memory too (bytes; asked on the writer thread). */
+  static Future<MvStoreConfigStore> open(Vertx vertx, Path dataDir, int maxVersions, Clock clock, boolean fsync,
+                                         int segmentBytes, Duration checkpointInterval, LongSupplier unsavedBudget) {
     if (maxVersions < 1) {
       return Future.failedFuture(new IllegalArgumentException("maxVersions must be >= 1"));
     }
     return vertx.executeBlocking(() -> {
       Files.createDirectories(dataDir);
+      // Reads are served from the service's own cache first; a small page cache leaves the heap to that one.
+      SlicedFileStore file = new SlicedFileStore(new HashMap<>(Map.of("cacheSize", 4)));
+      file.open(dataDir.resolve(FILE_NAME).toString(), false, (char[]) null);
       MVStore store = new MVStore.Builder()
-          .fileName(dataDir.resolve(FILE_NAME).toString())
+          .adoptFileStore(file)
           .autoCommitDisabled()
           // No commit from a writing thread when unsaved changes pile up: the checkpointer is the only committer,
           // so the writer never stalls on page serialization (the log makes the changes durable meanwhile).
           .autoCommitBufferSize(0)
-          // Reads are served from the service's own cache first; a small page cache leaves the heap to that one.
-          .cacheSize(4)
           // Pages of 16 entries, not 48: a hot key's newest history page is copied on every write and rewritten
           // by every checkpoint, and with 48 entries a checkpoint of 1,000 hot keys outgrew MVStore's pooled
           // 4 MB write buffer, so each one grew a new buffer through G1's humongous regions and started a
@@ -174,7 +197,8 @@ public final class MvStoreConfigStore implements ConfigStore {
           .keysPerPage(16)
           .open();
       try {
-        MvStoreConfigStore opened = new MvStoreConfigStore(vertx, store, maxVersions, clock, fsync, checkpointInterval);
+        MvStoreConfigStore opened = new MvStoreConfigStore(vertx, store, maxVersions, clock, fsync, checkpointInterval,
+            unsavedBudget);
         opened.recover(dataDir.resolve(LOG_DIR), segmentBytes);
         return opened;
       } catch (Exception | Error e) {
@@ -200,6 +224,8 @@ public final class MvStoreConfigStore implements ConfigStore {
     store.sync();
     log = WriteAheadLog.start(logDir, next, segmentBytes);
     log.prepareSpare();
+    checkpointFrom = log.activeId();
+    checkpointDone = checkpointFrom;
     if (replayed[0] > 0) {
       LOG.info("embedded store replayed {} log records in {} ms", replayed[0], (System.nanoTime() - start) / 1_000_000);
     }
@@ -600,13 +626,25 @@ public final class MvStoreConfigStore implements ConfigStore {
   }
 
   /**
-   * Starts a checkpoint when the log moved to a new segment, or the last one is older than the checkpoint
-   * interval: marks in the MVStore which segment replay must start from and hands the commit to the
-   * checkpointer, which recycles the segments before the mark once that commit is on disk.
+   * Starts a checkpoint when {@link #CHECKPOINT_SEGMENTS} log segments filled since the last one, when the unsaved
+   * pages reached their budget, or when the last one is older than the checkpoint interval: marks in the MVStore
+   * which segment replay must start from and hands the commit to the checkpointer, which recycles the segments
+   * before the mark once that commit is on disk. A rotation that does not checkpoint asks the checkpointer for a
+   * spare segment instead, so that the next rotation finds one ready.
    */
   private void checkpointIfDue(boolean rotated) {
-    boolean due = rotated || (System.nanoTime() - lastCheckpoint > checkpointIntervalNanos && batchSeq > checkpointedSeq);
-    if (!due || broken) {
+    if (broken) {
+      return;
+    }
+    // The unsaved pages stay counted until the checkpointer has committed them: while it works, they are not a
+    // reason for another checkpoint (each would force a rotation, and they would queue up).
+    boolean due = log.activeId() - checkpointFrom >= CHECKPOINT_SEGMENTS
+        || batchSeq > checkpointedSeq && (System.nanoTime() - lastCheckpoint > checkpointIntervalNanos
+            || checkpointDone == checkpointFrom && store.getUnsavedMemory() >= unsavedBudget.getAsLong());
+    if (!due) {
+      if (rotated) {
+        checkpoints.add(new Checkpoint(SPARE_ONLY));
+      }
       return;
     }
     try {
@@ -629,6 +667,7 @@ public final class MvStoreConfigStore implements ConfigStore {
     }
     lastCheckpoint = System.nanoTime();
     checkpointedSeq = batchSeq;
+    checkpointFrom = from;
     checkpoints.add(new Checkpoint(from));
   }
 
@@ -638,6 +677,10 @@ public final class MvStoreConfigStore implements ConfigStore {
       Checkpoint c;
       try {
         c = checkpoints.take();
+        if (c.from() == SPARE_ONLY) {
+          prepareSpare();
+          continue;
+        }
         if (c.from() < 0) {
           return;
         }
@@ -650,6 +693,7 @@ public final class MvStoreConfigStore implements ConfigStore {
         store.commit();
         store.sync();
         log.retire(c.from());
+        checkpointDone = c.from();
         log.prepareSpare();
         LOG.debug("checkpoint up to log segment {} in {} ms", c.from(), (System.nanoTime() - start) / 1_000_000);
         maintain();
@@ -703,6 +747,14 @@ public final class MvStoreConfigStore implements ConfigStore {
     }));
     if (stop) {
       closed.complete();
+    }
+  }
+
+  private void prepareSpare() {
+    try {
+      log.prepareSpare();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not prepare a spare log segment; the writer will make its own", e);
     }
   }
 

@@ -40,7 +40,8 @@ final class WriteAheadLog implements AutoCloseable {
 
   static final int DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
   static final int RECORD_HEADER = 8;
-  private static final int MAX_SPARES = 2;
+  /** Spare segments kept: a checkpoint retires up to CHECKPOINT_SEGMENTS of them, and the next ones take them. */
+  private static final int MAX_SPARES = MvStoreConfigStore.CHECKPOINT_SEGMENTS + 1;
   private static final Pattern SEGMENT = Pattern.compile("wal-(\\d{19})\\.log");
   private static final Pattern SPARE = Pattern.compile("spare-(\\d+)\\.log");
   private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(1024 * 1024).asReadOnlyBuffer();

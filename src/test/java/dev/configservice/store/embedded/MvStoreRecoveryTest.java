@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.h2.mvstore.MVStore;
 import org.junit.jupiter.api.AfterEach;
@@ -258,6 +259,49 @@ class MvStoreRecoveryTest {
     await(recovered.close());
   }
 
+  @Test
+  void unsavedPagesOverTheirBudgetMakeACheckpointThatRetiresTheLog() throws Exception {
+    // KEYS x VERSIONS writes of ~170 bytes: ~100 KiB of log, far from filling one 4 MiB segment, and no
+    // checkpoint interval: only the unsaved pages' budget can make the writer checkpoint.
+    Path small = tmp.resolve("small-budget");
+    MvStoreConfigStore store = open(small, WriteAheadLog.DEFAULT_SEGMENT_BYTES, Duration.ofHours(1), () -> 16 * 1024);
+    writeAll(store);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (WriteAheadLog.segmentIds(small.resolve("wal")).get(0) == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20); // the checkpointer retires the first segment once its commit is on disk
+    }
+    assertThat(WriteAheadLog.segmentIds(small.resolve("wal")).get(0)).as("first live segment").isGreaterThan(0);
+    Path crash = tmp.resolve("crash");
+    copyTree(small.resolve("wal"), crash.resolve("wal"));
+    Files.copy(small.resolve("config.mv.db"), crash.resolve("config.mv.db"));
+    await(store.close());
+    MvStoreConfigStore recovered = open(crash, WriteAheadLog.DEFAULT_SEGMENT_BYTES, Duration.ofHours(1));
+    assertEverythingThere(recovered);
+    await(recovered.close());
+
+    Path large = tmp.resolve("large-budget");
+    MvStoreConfigStore unbounded = open(large, WriteAheadLog.DEFAULT_SEGMENT_BYTES, Duration.ofHours(1),
+        () -> Long.MAX_VALUE);
+    writeAll(unbounded);
+    Thread.sleep(200);
+    assertThat(WriteAheadLog.segmentIds(large.resolve("wal"))).as("no checkpoint: segment 0 still live").contains(0L);
+    await(unbounded.close());
+  }
+
+  @Test
+  void theLogIsCheckpointedEveryFewSegmentsWhateverTheBudget() throws Exception {
+    // 8 KiB segments and no budget or interval: the writer checkpoints after CHECKPOINT_SEGMENTS of them, so the
+    // live log stays a few segments long however much is written.
+    Path data = tmp.resolve("data");
+    MvStoreConfigStore store = open(data, 8 * 1024, Duration.ofHours(1), () -> Long.MAX_VALUE);
+    writeAll(store);
+    Thread.sleep(200);
+    List<Long> live = WriteAheadLog.segmentIds(data.resolve("wal"));
+    assertThat(live.get(live.size() - 1)).as("segments written").isGreaterThan(2L * MvStoreConfigStore.CHECKPOINT_SEGMENTS);
+    assertThat(live).as("live segments").hasSizeLessThanOrEqualTo(MvStoreConfigStore.CHECKPOINT_SEGMENTS + 1);
+    await(store.close());
+  }
+
   private static Throwable awaitFailure(Future<?> future) throws Exception {
     return future.toCompletionStage().toCompletableFuture().handle((ok, failure) -> failure).get(10, TimeUnit.SECONDS);
   }
@@ -265,6 +309,12 @@ class MvStoreRecoveryTest {
   private MvStoreConfigStore open(Path data, int segmentBytes, Duration checkpointInterval) throws Exception {
     return await(MvStoreConfigStore.open(vertx, data, MAX_VERSIONS, Clock.systemUTC(), true, segmentBytes,
         checkpointInterval));
+  }
+
+  private MvStoreConfigStore open(Path data, int segmentBytes, Duration checkpointInterval, LongSupplier budget)
+      throws Exception {
+    return await(MvStoreConfigStore.open(vertx, data, MAX_VERSIONS, Clock.systemUTC(), true, segmentBytes,
+        checkpointInterval, budget));
   }
 
   /** VERSIONS rounds of one write to each key, all keys concurrently; every write acknowledged. */
