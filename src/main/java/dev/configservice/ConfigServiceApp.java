@@ -156,7 +156,7 @@ public final class ConfigServiceApp {
       return DynamoDbConfigStore.start(vertx, settings, clock, registry);
     }
     return MvStoreConfigStore.open(vertx, config.dataDir(), config.maxVersions(), clock,
-        config.durability() == ServiceConfig.Durability.FSYNC);
+        config.durability() == ServiceConfig.Durability.FSYNC, config.maxHeapForWritesPercent());
   }
 
   private static Buffer openApiDocument() {

@@ -79,6 +79,8 @@ public final class MvStoreConfigStore implements ConfigStore {
    * restart after a crash replays.
    */
   static final int CHECKPOINT_SEGMENTS = 4;
+  /** MAX_HEAP_FOR_WRITES's default, for callers that do not say. */
+  static final int DEFAULT_HEAP_LIMIT_PERCENT = 85;
   /** A checkpointer request that only prepares a spare log segment (after a rotation that did not checkpoint). */
   private static final long SPARE_ONLY = -2;
 
@@ -163,14 +165,24 @@ public final class MvStoreConfigStore implements ConfigStore {
    */
   public static Future<MvStoreConfigStore> open(Vertx vertx, Path dataDir, int maxVersions, Clock clock,
                                                 boolean fsync) {
+    return open(vertx, dataDir, maxVersions, clock, fsync, DEFAULT_HEAP_LIMIT_PERCENT);
+  }
+
+  /**
+   * Opens the store, keeping the pages it holds between checkpoints within the heap's headroom below
+   * {@code heapLimitPercent} of the maximum heap (MAX_HEAP_FOR_WRITES; 0 when it is off), see {@link UnsavedBudget}.
+   */
+  public static Future<MvStoreConfigStore> open(Vertx vertx, Path dataDir, int maxVersions, Clock clock,
+                                                boolean fsync, int heapLimitPercent) {
     return open(vertx, dataDir, maxVersions, clock, fsync, WriteAheadLog.DEFAULT_SEGMENT_BYTES,
-        DEFAULT_CHECKPOINT_INTERVAL);
+        DEFAULT_CHECKPOINT_INTERVAL, new UnsavedBudget(heapLimitPercent));
   }
 
   /** Opens the store with a given log segment size and checkpoint interval (tests use small ones). */
   static Future<MvStoreConfigStore> open(Vertx vertx, Path dataDir, int maxVersions, Clock clock, boolean fsync,
                                          int segmentBytes, Duration checkpointInterval) {
-    return open(vertx, dataDir, maxVersions, clock, fsync, segmentBytes, checkpointInterval, new UnsavedBudget());
+    return open(vertx, dataDir, maxVersions, clock, fsync, segmentBytes, checkpointInterval,
+        new UnsavedBudget(DEFAULT_HEAP_LIMIT_PERCENT));
   }
 
   /** Opens the store with a given budget of unsaved page memory too (bytes; asked on the writer thread). */

@@ -12,8 +12,8 @@ import java.util.stream.Collectors;
 
 /**
  * How much page memory the embedded store may hold changed but not yet checkpointed before it checkpoints: a
- * sixth of the heap's headroom, i.e. of what lies between the heap in use after the JVM's last collection and 85%
- * of the maximum heap (where MAX_HEAP_FOR_WRITES starts refusing writes by default), between 4 and 32 MiB.
+ * sixth of the heap's headroom, i.e. of what lies between the heap in use after the JVM's last collection and
+ * MAX_HEAP_FOR_WRITES (85% of the maximum heap by default; 90% when it is off), between 4 and 32 MiB.
  *
  * <p>Each checkpoint serializes every changed page, and a page changed again after it has to be read back: with
  * hot keys (the same pages changed over and over) fewer checkpoints cost less, about 7% of a POST's CPU between a
@@ -28,13 +28,19 @@ final class UnsavedBudget implements LongSupplier {
   static final long MAX_BYTES = 32L * 1024 * 1024;
   private static final long REFRESH_NANOS = 1_000_000_000L;
 
+  /** The share of the heap the budget keeps below when MAX_HEAP_FOR_WRITES is off. */
+  static final int LIMIT_PERCENT_WHEN_OFF = 90;
+
   private final long maxHeap = Runtime.getRuntime().maxMemory();
+  private final int limitPercent;
   private final List<com.sun.management.GarbageCollectorMXBean> collectors;
   private final Set<String> heapPools;
   private long budget = MIN_BYTES;
   private long refreshedAt = System.nanoTime() - REFRESH_NANOS;
 
-  UnsavedBudget() {
+  /** A budget below {@code limitPercent} of the maximum heap (MAX_HEAP_FOR_WRITES; 0 or less when it is off). */
+  UnsavedBudget(int limitPercent) {
+    this.limitPercent = limitPercent > 0 ? limitPercent : LIMIT_PERCENT_WHEN_OFF;
     collectors = ManagementFactory.getGarbageCollectorMXBeans().stream()
         .filter(b -> b instanceof com.sun.management.GarbageCollectorMXBean)
         .map(b -> (com.sun.management.GarbageCollectorMXBean) b).toList();
@@ -48,14 +54,17 @@ final class UnsavedBudget implements LongSupplier {
     long now = System.nanoTime();
     if (now - refreshedAt >= REFRESH_NANOS) {
       refreshedAt = now;
-      budget = of(maxHeap, usedAfterLastCollection());
+      budget = of(maxHeap, limitPercent, usedAfterLastCollection());
     }
     return budget;
   }
 
-  /** The budget for a heap of {@code maxHeap} bytes with {@code used} in use after the last collection. */
-  static long of(long maxHeap, long used) {
-    long headroom = maxHeap / 100 * 85 - used;
+  /**
+   * The budget for a heap of {@code maxHeap} bytes with {@code used} in use after the last collection, below
+   * {@code limitPercent} of it.
+   */
+  static long of(long maxHeap, int limitPercent, long used) {
+    long headroom = maxHeap / 100 * limitPercent - used;
     return Math.max(MIN_BYTES, Math.min(MAX_BYTES, headroom / 6));
   }
 

@@ -10,18 +10,20 @@ class UnsavedBudgetTest {
   private static final long MIB = 1024 * 1024;
 
   @Test
-  void aSixthOfTheHeadroomBelow85PercentWithinFourAnd32MiB() {
+  void aSixthOfTheHeadroomBelowTheHeapLimitWithinFourAnd32MiB() {
     long max = 224 * MIB;
-    assertThat(UnsavedBudget.of(1024 * MIB, 50 * MIB)).as("a roomy heap").isEqualTo(UnsavedBudget.MAX_BYTES);
+    assertThat(UnsavedBudget.of(1024 * MIB, 85, 50 * MIB)).as("a roomy heap").isEqualTo(UnsavedBudget.MAX_BYTES);
     long headroom = max / 100 * 85 - 130 * MIB;
-    assertThat(UnsavedBudget.of(max, 130 * MIB)).as("a heap holding a full cache").isEqualTo(headroom / 6);
-    assertThat(UnsavedBudget.of(max, 180 * MIB)).as("a nearly full heap").isEqualTo(UnsavedBudget.MIN_BYTES);
-    assertThat(UnsavedBudget.of(max, 300 * MIB)).as("beyond the limit").isEqualTo(UnsavedBudget.MIN_BYTES);
+    assertThat(UnsavedBudget.of(max, 85, 130 * MIB)).as("a heap holding a full cache").isEqualTo(headroom / 6);
+    assertThat(UnsavedBudget.of(max, 85, 180 * MIB)).as("a nearly full heap").isEqualTo(UnsavedBudget.MIN_BYTES);
+    assertThat(UnsavedBudget.of(max, 85, 300 * MIB)).as("beyond the limit").isEqualTo(UnsavedBudget.MIN_BYTES);
+    assertThat(UnsavedBudget.of(max, 95, 130 * MIB)).as("a higher MAX_HEAP_FOR_WRITES leaves more")
+        .isEqualTo((max / 100 * 95 - 130 * MIB) / 6);
   }
 
   @Test
   void theJvmsOwnReadingGivesABudgetWithinTheBounds() {
     System.gc();
-    assertThat(new UnsavedBudget().getAsLong()).isBetween(UnsavedBudget.MIN_BYTES, UnsavedBudget.MAX_BYTES);
+    assertThat(new UnsavedBudget(0).getAsLong()).isBetween(UnsavedBudget.MIN_BYTES, UnsavedBudget.MAX_BYTES);
   }
 }
