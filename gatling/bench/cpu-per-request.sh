@@ -5,6 +5,7 @@
 #   gatling/bench/cpu-per-request.sh [service|ceiling] [post|get]     (defaults: service post)
 #
 # Environment: PORT (28090), CONNS (50), WARMUP (15 s), DURATION (10 s), SERVICE_JAVA_OPTS (-Xms224m -Xmx224m, as run.sh),
+#   KEYS (1000: the requests pick among that many keys; KEYS=10000000 makes nearly every POST create a new key),
 #   SERVICE_JAR / CEILING_JAR (the built jars), and any service setting (e.g. DURABILITY=process).
 # Starts the server on 127.0.0.1:PORT with a fresh data directory, warms up, measures, stops only that server.
 # Prints the whole server's CPU per request, then per thread pool (event loops, the store's writer, GC, JIT).
@@ -14,7 +15,7 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$BENCH_DIR/../.." && pwd)"
 export BENCH_DIR
 TARGET=${1:-service} KIND=${2:-post}
-PORT=${PORT:-28090} CONNS=${CONNS:-50} WARMUP=${WARMUP:-15} DURATION=${DURATION:-10}
+PORT=${PORT:-28090} CONNS=${CONNS:-50} KEYS=${KEYS:-1000} WARMUP=${WARMUP:-15} DURATION=${DURATION:-10}
 SERVICE_JAR=${SERVICE_JAR:-$REPO/target/config-service.jar}
 CEILING_JAR=${CEILING_JAR:-$BENCH_DIR/ceiling/target/config-ceiling.jar}
 DATA=$(mktemp -d)
@@ -33,7 +34,7 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/n
 url="http://127.0.0.1:$PORT"
 # Preload the keys (GETs need them), then warm up the JIT with the measured request.
 wrk -t2 -c50 -d3s -s "$BENCH_DIR/post.lua" "$url" -- 1000 bench >/dev/null
-wrk -t2 -c"$CONNS" -d"${WARMUP}s" -s "$BENCH_DIR/$KIND.lua" "$url" -- 1000 bench >/dev/null
+wrk -t2 -c"$CONNS" -d"${WARMUP}s" -s "$BENCH_DIR/$KIND.lua" "$url" -- "$KEYS" bench >/dev/null
 
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 switches() { cat /proc/"$pid"/task/*/status | awk '/ctxt_switches/ {s += $2} END {print s}'; }
@@ -45,7 +46,7 @@ threads() {
 }
 threads >"$DATA/threads0"
 c0=$(cpu) s0=$(switches)
-result=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "$BENCH_DIR/$KIND.lua" "$url" -- 1000 bench | grep '^RESULT')
+result=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "$BENCH_DIR/$KIND.lua" "$url" -- "$KEYS" bench | grep '^RESULT')
 c1=$(cpu) s1=$(switches)
 threads >"$DATA/threads1"
 requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$result")

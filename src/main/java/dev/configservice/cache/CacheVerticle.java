@@ -7,8 +7,9 @@ import io.vertx.core.eventbus.MessageConsumer;
 
 /**
  * Keeps the cache up to date with every change published on the event bus, including changes made by other
- * instances when the event bus is clustered. Writers on this instance also apply their own change to the
- * cache before answering, so a client always reads its own completed writes here.
+ * instances when the event bus is clustered: a key the cache holds gets the new version, one it does not hold is
+ * left to its next read. Writers on this instance also apply their own change to the cache before answering, so
+ * a client always reads its own completed writes here.
  */
 public final class CacheVerticle extends VerticleBase {
 

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
 
 /**
@@ -22,6 +23,14 @@ import java.util.function.Function;
  * the background and a key in use never expires: its readers never wait for the store. Past the TTL an entry
  * answers only when the store read that should replace it failed, and for at most {@code staleIfError} more
  * ({@link #lookupStale}).
+ *
+ * <p>It holds what is read: a write updates the entry of a key the cache holds, and leaves a key it does not hold
+ * to the next read. A storm of writes to new keys would otherwise fill it with values nobody asked for, evicting
+ * the ones in use and keeping the heap full of entries that live just long enough to be promoted (with 200,000
+ * new keys cached, G1 spent more CPU marking and copying them than the writes themselves cost). So that a store
+ * read which began before such a write cannot cache the value the write replaced, reads carry a stamp
+ * ({@link #readStamp}) taken before they start: a write to a key the cache does not hold moves the stamp of that
+ * key's slot, and a read whose slot moved caches nothing (it still answers its own caller).
  */
 public final class ConfigCache {
 
@@ -42,6 +51,13 @@ public final class ConfigCache {
   private volatile long restoreAfterNanos = RESTORE_AFTER_NANOS;
   private volatile boolean lowered;
   private volatile long lastYieldNanos = System.nanoTime() - YIELD_INTERVAL_NANOS;
+  /**
+   * Write stamps by slot of the key's hash: moved by every write to a key the cache does not hold (and by every
+   * invalidation), read before a store read starts. Slots are shared by keys, so a write may keep an unrelated
+   * read from being cached (it is then read again next time), never the other way round.
+   */
+  private final AtomicLongArray writeStamps = new AtomicLongArray(STAMP_SLOTS);
+  static final int STAMP_SLOTS = 1 << 12;
   /** Keys being re-read in the background, so that the event loops sharing this cache re-read each key once. */
   private final java.util.Set<String> refreshing = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -226,34 +242,79 @@ public final class ConfigCache {
   }
 
   /**
-   * Records a change or a store read of {@code entry}; ignored when the cache already holds a newer version.
-   * Returns the entry's rendered body ({@code null} for a deletion), so that the caller can answer with the
-   * same bytes instead of rendering them again.
+   * The stamp a store read of {@code key} must carry ({@link #applyRead}, {@link #applyAbsent}): taken before the
+   * read starts.
+   */
+  public long readStamp(String key) {
+    return writeStamps.get(slot(key));
+  }
+
+  /** Whether a store read that started at {@code stamp} began after the last write to {@code key}'s slot. */
+  public boolean current(String key, long stamp) {
+    return writeStamps.get(slot(key)) == stamp;
+  }
+
+  private static int slot(String key) {
+    int h = key.hashCode();
+    return (h ^ (h >>> 16)) & (STAMP_SLOTS - 1);
+  }
+
+  /**
+   * Records what a store read that started now found; see {@link #applyRead}. For callers that read and record
+   * in one step (and tests).
    */
   public byte[] apply(ConfigEntry entry) {
+    return applyRead(entry, readStamp(entry.key().value()));
+  }
+
+  /**
+   * Records what a store read found: cached unless the cache holds a newer version, or holds nothing for the key
+   * and a write to its slot happened since {@code stamp} was taken (the read may predate it). Returns the entry's
+   * rendered body ({@code null} for a deletion), so that the caller answers with the same bytes.
+   */
+  public byte[] applyRead(ConfigEntry entry, long stamp) {
     byte[] body = entry.deleted() ? null : render.apply(entry);
-    offer(entry.key().value(), entry.version(), body);
+    offer(entry.key().value(), entry.version(), body, stamp);
+    return body;
+  }
+
+  /**
+   * Records a write made by this instance: updates the key's entry if the cache holds one, else leaves the key to
+   * its next read. Returns the entry's rendered body ({@code null} for a deletion) for the write's answer.
+   */
+  public byte[] applyWrite(ConfigEntry entry) {
+    byte[] body = entry.deleted() ? null : render.apply(entry);
+    written(entry.key().value(), entry.version(), body);
     return body;
   }
 
   /**
    * Records a change event: nothing to do (not even rendering) when the cache already holds this version or a
-   * newer one, as it does for every change this instance made itself.
+   * newer one, as it does for every change this instance made itself to a key it holds.
    */
   public void applyChange(ConfigEntry entry) {
-    CachedEntry held = entries.getIfPresent(entry.key().value());
-    if (held == null || held.version() < entry.version()) {
-      apply(entry);
+    String key = entry.key().value();
+    CachedEntry held = entries.getIfPresent(key);
+    if (held == null) {
+      writeStamps.incrementAndGet(slot(key));
+    } else if (held.version() < entry.version()) {
+      written(key, entry.version(), entry.deleted() ? null : render.apply(entry));
     }
   }
 
   /** Records that a store read found {@code key} absent, as of version {@code latestVersion} (0 if never written). */
   public void applyAbsent(ConfigKey key, long latestVersion) {
-    offer(key.value(), latestVersion, null);
+    applyAbsent(key, latestVersion, readStamp(key.value()));
+  }
+
+  /** As above, for a read that started at {@code stamp} ({@link #applyRead}). */
+  public void applyAbsent(ConfigKey key, long latestVersion, long stamp) {
+    offer(key.value(), latestVersion, null, stamp);
   }
 
   /** Forgets {@code key}, e.g. after a write whose outcome is unknown. */
   public void invalidate(String key) {
+    writeStamps.incrementAndGet(slot(key));
     entries.invalidate(key);
   }
 
@@ -314,18 +375,31 @@ public final class ConfigCache {
     return true;
   }
 
-  private void offer(String key, long version, byte[] body) {
+  /**
+   * A write's version of {@code key}: the stamp moves first, then a held entry is updated. A read that checked the
+   * stamp before it moved and cached an older version is overwritten here; one that checks after it caches nothing.
+   */
+  private void written(String key, long version, byte[] body) {
+    writeStamps.incrementAndGet(slot(key));
     long now = storedNow();
-    CachedEntry fresh = new CachedEntry(version, body, etagOf.apply(version), now);
-    entries.asMap().merge(key, fresh, (old, candidate) -> {
-      if (candidate.version() > old.version()) {
-        return candidate;
-      }
-      if (candidate.version() == old.version()) {
-        // Same version: refresh the age (a store read confirmed it) but keep what we have.
-        return new CachedEntry(old.version(), old.body(), old.etag(), now);
-      }
-      return old;
-    });
+    entries.asMap().computeIfPresent(key, (k, old) -> newer(old, version, body, now));
+  }
+
+  private void offer(String key, long version, byte[] body, long stamp) {
+    long now = storedNow();
+    entries.asMap().compute(key, (k, old) -> old != null ? newer(old, version, body, now)
+        : current(k, stamp) ? new CachedEntry(version, body, etagOf.apply(version), now) : null);
+  }
+
+  /** What the cache holds after learning {@code version} of a key it holds as {@code old}: never an older one. */
+  private CachedEntry newer(CachedEntry old, long version, byte[] body, long now) {
+    if (version > old.version()) {
+      return new CachedEntry(version, body, etagOf.apply(version), now);
+    }
+    if (version == old.version()) {
+      // Same version: refresh the age (a store read confirmed it) but keep what we have.
+      return new CachedEntry(old.version(), old.body(), old.etag(), now);
+    }
+    return old;
   }
 }

@@ -50,7 +50,11 @@ final class ConfigHandlers {
   private final EventBus eventBus;
   private final RequestBodies bodies;
   /** Store reads in progress, by key; one ConfigHandlers per HTTP verticle, so only its event loop touches it. */
-  private final Map<String, Future<Optional<ConfigEntry>>> reading = new HashMap<>();
+  private final Map<String, Read> reading = new HashMap<>();
+
+  /** A store read and the cache's write stamp of its key when it started ({@link ConfigCache#readStamp}). */
+  private record Read(long stamp, Future<Optional<ConfigEntry>> result) {
+  }
 
   ConfigHandlers(ConfigStore store, ConfigCache cache, EventBus eventBus, int maxValueBytes) {
     this.store = store;
@@ -74,7 +78,8 @@ final class ConfigHandlers {
       refreshIfDue(key.value(), cached);
       return;
     }
-    read(key).onComplete(ar -> {
+    Read read = read(key);
+    read.result().onComplete(ar -> {
       if (ar.failed()) {
         CachedEntry stale = storeFailed(ar.cause()) ? cache.lookupStale(key.value()) : null;
         if (stale != null) {
@@ -86,9 +91,12 @@ final class ConfigHandlers {
       }
       Optional<ConfigEntry> entry = ar.result();
       if (entry.isPresent()) {
-        answerEntry(ctx.response(), 200, entry.get(), cache.apply(entry.get()));
+        // Answered as a cached entry would be (If-None-Match included): a GET must not depend on whether it hit.
+        long v = entry.get().version();
+        byte[] body = cache.applyRead(entry.get(), read.stamp());
+        CachedReads.answer(ctx.request(), ctx.response(), new CachedEntry(v, body, EntryJson.etag(v), 0));
       } else {
-        cache.applyAbsent(key, 0);
+        cache.applyAbsent(key, 0, read.stamp());
         ctx.fail(new ConfigNotFoundException(key));
       }
     });
@@ -99,18 +107,20 @@ final class ConfigHandlers {
    * key's cache entry expires (CACHE_TTL) or is evicted, the GETs that miss together cost one store call per event
    * loop, not one each. Without this, 10,000 connections reading 1,000 keys sent bursts of GetItem calls at the
    * expiry of each entry, and dynalite answered some too late (1,720 store timeouts in one benchmark run). Such a
-   * GET overlaps the shared read in time, so it may answer what the read found; writes made here are in the cache
-   * first, and other instances' writes may already be up to CACHE_TTL late.
+   * GET overlaps the shared read in time, so it may answer what the read found, unless a write to the key (or its
+   * stamp slot) happened on this instance since the read started: a client must read its own completed writes, so
+   * it then reads again. Other instances' writes may already be up to CACHE_TTL late.
    */
-  private Future<Optional<ConfigEntry>> read(ConfigKey key) {
-    Future<Optional<ConfigEntry>> inProgress = reading.get(key.value());
-    if (inProgress != null) {
+  private Read read(ConfigKey key) {
+    long stamp = cache.readStamp(key.value());
+    Read inProgress = reading.get(key.value());
+    if (inProgress != null && inProgress.stamp() == stamp) {
       return inProgress;
     }
-    Future<Optional<ConfigEntry>> read = store.get(key);
-    if (!read.isComplete()) {
+    Read read = new Read(stamp, store.get(key));
+    if (!read.result().isComplete()) {
       reading.put(key.value(), read);
-      read.onComplete(ar -> reading.remove(key.value(), read));
+      read.result().onComplete(ar -> reading.remove(key.value(), read));
     }
     return read;
   }
@@ -130,15 +140,16 @@ final class ConfigHandlers {
     if (!cache.claimRefresh(key)) {
       return;
     }
-    read(k).onComplete(ar -> {
+    Read read = read(k);
+    read.result().onComplete(ar -> {
       cache.refreshed(key, ar.failed());
       if (ar.failed()) {
         return;
       }
       if (ar.result().isPresent()) {
-        cache.apply(ar.result().get());
+        cache.applyRead(ar.result().get(), read.stamp());
       } else {
-        cache.applyAbsent(k, 0);
+        cache.applyAbsent(k, 0, read.stamp());
       }
     });
   }
@@ -313,7 +324,7 @@ final class ConfigHandlers {
    * entry's rendered body (null for a deletion).
    */
   private byte[] changed(ConfigEntry entry) {
-    byte[] body = cache.apply(entry);
+    byte[] body = cache.applyWrite(entry);
     eventBus.publish(ConfigChanged.ADDRESS, new ConfigChanged(entry));
     return body;
   }

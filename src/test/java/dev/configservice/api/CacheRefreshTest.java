@@ -23,6 +23,7 @@ class CacheRefreshTest {
          RunningService a = RunningService.start(settings(dynalite, "refresh-test", "400ms", "0"));
          RunningService b = RunningService.start(settings(dynalite, "refresh-test", "400ms", "0"))) {
       assertThat(a.post("hot/key", 1).statusCode()).isEqualTo(201);
+      assertThat(a.get("hot/key").statusCode()).isEqualTo(200); // the cache holds what is read, not what is written
       double missesBefore = metric(a, "config_cache_misses_total");
       double getsBefore = metric(a, "config_store_call_seconds_count\\{operation=\"get\",outcome=\"success\"[^}]*}");
 

@@ -122,6 +122,31 @@ public abstract class ConfigApiContract {
   }
 
   @Test
+  void theCacheHoldsWhatIsReadAndWritesKeepItCurrent() throws Exception {
+    double before = cacheEntries();
+    for (int i = 0; i < 20; i++) {
+      assertThat(service.post(p + "w" + i, i).statusCode()).isEqualTo(201);
+    }
+    assertThat(cacheEntries()).as("keys written, never read").isEqualTo(before);
+    HttpResponse<Buffer> first = service.get(p + "w7");
+    assertThat(first.bodyAsJsonObject().getInteger("value")).isEqualTo(7);
+    assertThat(cacheEntries()).isEqualTo(before + 1);
+    // If-None-Match is answered the same whether or not the GET hit the cache.
+    assertThat(service.send(service.client.get("/config/" + p + "w8").putHeader("If-None-Match", "\"1\"")).statusCode())
+        .isEqualTo(304);
+
+    assertThat(service.post(p + "w7", "changed").statusCode()).isEqualTo(200);
+    assertThat(service.get(p + "w7").bodyAsJsonObject().getString("value")).isEqualTo("changed");
+    assertThat(service.get(p + "w7").getHeader("ETag")).isEqualTo("\"2\"");
+    assertThat(service.send(service.client.delete("/config/" + p + "w7")).statusCode()).isEqualTo(204);
+    assertProblem(service.get(p + "w7"), 404);
+  }
+
+  private double cacheEntries() throws Exception {
+    return sample(service.send(service.client.get("/metrics")).bodyAsString(), "config_cache_entries");
+  }
+
+  @Test
   void getOfAnAbsentKeyIs404() throws Exception {
     assertProblem(service.get(p + "absent"), 404);
     assertProblem(service.get(p + "absent"), 404); // second time from the cache's memory of absence

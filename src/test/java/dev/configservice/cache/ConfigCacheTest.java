@@ -53,6 +53,61 @@ class ConfigCacheTest {
   }
 
   @Test
+  void writesUpdateKeysTheCacheHoldsAndLeaveOthersToTheirNextRead() {
+    for (int i = 0; i < 500; i++) {
+      byte[] body = cache.applyWrite(ConfigEntry.value(ConfigKey.of("new/" + i), 1, "1", Instant.EPOCH));
+      assertThat(body).as("the write's answer is rendered all the same").isEqualTo("1".getBytes(StandardCharsets.UTF_8));
+    }
+    cache.applyChange(ConfigEntry.value(ConfigKey.of("other/instance"), 3, "3", Instant.EPOCH));
+    assertThat(cache.size()).isZero();
+
+    cache.apply(value(1)); // read
+    cache.applyWrite(value(2));
+    assertThat(cache.lookup("a/b").version()).isEqualTo(2);
+    cache.applyChange(value(3));
+    assertThat(cache.lookup("a/b").body()).isEqualTo("3".getBytes(StandardCharsets.UTF_8));
+    cache.applyWrite(ConfigEntry.tombstone(key, 4, Instant.EPOCH));
+    assertThat(cache.lookup("a/b").present()).isFalse();
+  }
+
+  @Test
+  void aReadThatBeganBeforeAWriteToAKeyNotHeldCachesNothing() {
+    long beforeWrite = cache.readStamp("a/b");
+    cache.applyWrite(value(2)); // not held: not cached, but the stamp moves
+    byte[] body = cache.applyRead(value(1), beforeWrite); // the read saw the value before the write
+    assertThat(body).as("it still answers its own caller").isEqualTo("1".getBytes(StandardCharsets.UTF_8));
+    assertThat(cache.lookup("a/b")).isNull();
+    cache.applyAbsent(key, 0, beforeWrite);
+    assertThat(cache.lookup("a/b")).isNull();
+
+    long afterWrite = cache.readStamp("a/b");
+    cache.applyRead(value(2), afterWrite);
+    assertThat(cache.lookup("a/b").version()).isEqualTo(2);
+  }
+
+  @Test
+  void aReadCachedJustBeforeAWriteIsOverwrittenByIt() {
+    long stamp = cache.readStamp("a/b");
+    cache.applyRead(value(1), stamp); // cached before the write moved the stamp
+    cache.applyWrite(value(2));
+    assertThat(cache.lookup("a/b").version()).isEqualTo(2);
+    cache.applyRead(value(1), stamp); // a second, late copy of the old read changes nothing
+    assertThat(cache.lookup("a/b").version()).isEqualTo(2);
+  }
+
+  @Test
+  void changeEventsAndInvalidationsMoveTheStampOfKeysNotHeld() {
+    long stamp = cache.readStamp("a/b");
+    cache.applyChange(value(5));
+    assertThat(cache.current("a/b", stamp)).isFalse();
+    stamp = cache.readStamp("a/b");
+    cache.invalidate("a/b");
+    assertThat(cache.current("a/b", stamp)).isFalse();
+    cache.applyRead(value(5), stamp);
+    assertThat(cache.lookup("a/b")).isNull();
+  }
+
+  @Test
   void deletionsAndAbsenceAreRemembered() {
     cache.apply(value(1));
     cache.apply(ConfigEntry.tombstone(key, 2, Instant.EPOCH));
