@@ -284,7 +284,7 @@ public final class ConfigCache {
    */
   public byte[] applyWrite(ConfigEntry entry) {
     byte[] body = entry.deleted() ? null : render.apply(entry);
-    written(entry.key().value(), entry.version(), body);
+    written(entry.key().value(), entry.version(), () -> body);
     return body;
   }
 
@@ -295,10 +295,8 @@ public final class ConfigCache {
   public void applyChange(ConfigEntry entry) {
     String key = entry.key().value();
     CachedEntry held = entries.getIfPresent(key);
-    if (held == null) {
-      writeStamps.incrementAndGet(slot(key));
-    } else if (held.version() < entry.version()) {
-      written(key, entry.version(), entry.deleted() ? null : render.apply(entry));
+    if (held == null || held.version() < entry.version()) {
+      written(key, entry.version(), () -> entry.deleted() ? null : render.apply(entry));
     }
   }
 
@@ -377,18 +375,31 @@ public final class ConfigCache {
 
   /**
    * A write's version of {@code key}: the stamp moves first, then a held entry is updated. A read that checked the
-   * stamp before it moved and cached an older version is overwritten here; one that checks after it caches nothing.
+   * stamp before it moved may still be inserting the older version it saw, unseen by {@code computeIfPresent}
+   * (Caffeine answers it without the key's lock when it finds no entry); that read checks the stamp again after its
+   * insert and takes the entry back ({@link #offer}).
    */
-  private void written(String key, long version, byte[] body) {
+  private void written(String key, long version, java.util.function.Supplier<byte[]> body) {
     writeStamps.incrementAndGet(slot(key));
     long now = storedNow();
-    entries.asMap().computeIfPresent(key, (k, old) -> newer(old, version, body, now));
+    entries.asMap().computeIfPresent(key, (k, old) -> version < old.version() ? old
+        : newer(old, version, version == old.version() ? null : body.get(), now));
   }
 
+  /**
+   * A store read's answer: merged into a held entry, or inserted while no write to the key's slot has come in since
+   * the read started. Checked again after an insert: a write that moved the stamp meanwhile may have looked for the
+   * entry before it was there ({@link #written}), so the insert is taken back ({@code
+   * aReadRacingAWriteNeverLeavesTheOlderVersionCached} fails without this).
+   */
   private void offer(String key, long version, byte[] body, long stamp) {
     long now = storedNow();
-    entries.asMap().compute(key, (k, old) -> old != null ? newer(old, version, body, now)
-        : current(k, stamp) ? new CachedEntry(version, body, etagOf.apply(version), now) : null);
+    CachedEntry fresh = new CachedEntry(version, body, etagOf.apply(version), now);
+    CachedEntry held = entries.asMap().compute(key, (k, old) -> old != null ? newer(old, version, body, now)
+        : current(k, stamp) ? fresh : null);
+    if (held == fresh && !current(key, stamp)) {
+      entries.asMap().remove(key, fresh);
+    }
   }
 
   /** What the cache holds after learning {@code version} of a key it holds as {@code old}: never an older one. */

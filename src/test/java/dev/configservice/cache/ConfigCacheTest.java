@@ -95,6 +95,48 @@ class ConfigCacheTest {
     assertThat(cache.lookup("a/b").version()).isEqualTo(2);
   }
 
+  /**
+   * A write racing a store read of the same key, two threads, thousands of rounds (the key is evicted between rounds,
+   * so that the write finds it not held): after both, the cache holds nothing or the written version, never the one
+   * the read saw before the write.
+   */
+  @Test
+  void aReadRacingAWriteNeverLeavesTheOlderVersionCached() throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      java.util.concurrent.atomic.AtomicLong store = new java.util.concurrent.atomic.AtomicLong(1);
+      int stale = 0;
+      for (int round = 0; round < 50_000; round++) {
+        cache.invalidate("a/b");
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.Future<?> read = pool.submit(() -> {
+          go.await();
+          long stamp = cache.readStamp("a/b");
+          long seen = store.get(); // the store read
+          Thread.onSpinWait();
+          cache.applyRead(value(seen), stamp);
+          return null;
+        });
+        java.util.concurrent.Future<?> write = pool.submit(() -> {
+          go.await();
+          long written = store.incrementAndGet(); // durable in the store, then made visible here
+          cache.applyWrite(value(written));
+          return null;
+        });
+        go.countDown();
+        read.get();
+        write.get();
+        CachedEntry held = cache.lookup("a/b");
+        if (held != null && held.version() != store.get()) {
+          stale++;
+        }
+      }
+      assertThat(stale).as("rounds that left an older version cached").isZero();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void changeEventsAndInvalidationsMoveTheStampOfKeysNotHeld() {
     long stamp = cache.readStamp("a/b");
