@@ -6,6 +6,8 @@
 #
 # Environment: PORT (28090), CONNS (50), WARMUP (15 s), DURATION (10 s), SERVICE_JAVA_OPTS (-Xms224m -Xmx224m, as run.sh),
 #   KEYS (1000: the requests pick among that many keys; KEYS=10000000 makes nearly every POST create a new key),
+#   STORE=dynamodb (the service on dynalite, started here on PORT+1 and installed as run.sh does; its CPU is
+#   printed too; the keys are preloaded with Loader.java, since dynalite takes only ~1,000 writes a second),
 #   SERVICE_JAR / CEILING_JAR (the built jars), and any service setting (e.g. DURABILITY=process).
 # Starts the server on 127.0.0.1:PORT with a fresh data directory, warms up, measures, stops only that server.
 # Prints the whole server's CPU per request, then per thread pool (event loops, the store's writer, GC, JIT).
@@ -25,15 +27,34 @@ case "$TARGET" in
   ceiling) cmd=(java ${SERVICE_JAVA_OPTS--Xms224m -Xmx224m} -jar "$CEILING_JAR" "$PORT") ;;
   *) echo "target must be service or ceiling" >&2; exit 2 ;;
 esac
-PORT=$PORT DATA_DIR=$DATA "${cmd[@]}" >"$DATA/server.log" 2>&1 &
+store_env=()
+dynalite_pid=""
+if [[ "$TARGET" == service && "${STORE:-embedded}" == dynamodb ]]; then
+  DYNALITE_DIR="$REPO/gatling/target/bench/dynalite"
+  if [[ ! -x "$DYNALITE_DIR/node_modules/.bin/dynalite" ]]; then
+    mkdir -p "$DYNALITE_DIR"
+    npm install --prefix "$DYNALITE_DIR" --no-audit --no-fund dynalite@4.0.0 >"$DATA/dynalite-install.log" 2>&1
+  fi
+  node "$REPO/src/test/resources/dynalite/dynalite-run.js" "$DYNALITE_DIR/node_modules/dynalite/cli.js" \
+    --host 127.0.0.1 --port $((PORT + 1)) --createTableMs 0 >"$DATA/dynalite.log" 2>&1 &
+  dynalite_pid=$!
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$((PORT + 1))/" && break; sleep 0.1; done
+  store_env=(STORE=dynamodb DYNAMODB_ENDPOINT="http://127.0.0.1:$((PORT + 1))" CREATE_TABLE=true AWS_REGION=us-east-1
+             AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x)
+fi
+env PORT=$PORT DATA_DIR=$DATA "${store_env[@]}" "${cmd[@]}" >"$DATA/server.log" 2>&1 &
 pid=$!
 # `|| true`: under `set -e` the killed server's status (143) would end the trap before the rm.
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$DATA"' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.1; done
+trap 'kill "$pid" $dynalite_pid 2>/dev/null || true; wait "$pid" $dynalite_pid 2>/dev/null || true; rm -rf "$DATA"' EXIT
+for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.1; done
 
 url="http://127.0.0.1:$PORT"
 # Preload the keys (GETs need them), then warm up the JIT with the measured request.
-wrk -t2 -c50 -d3s -s "$BENCH_DIR/post.lua" "$url" -- 1000 bench >/dev/null
+if [[ -n "$dynalite_pid" ]]; then
+  java "$BENCH_DIR/Loader.java" "$url" bench 1000 100 32 read >/dev/null
+else
+  wrk -t2 -c50 -d3s -s "$BENCH_DIR/post.lua" "$url" -- 1000 bench >/dev/null
+fi
 wrk -t2 -c"$CONNS" -d"${WARMUP}s" -s "$BENCH_DIR/$KIND.lua" "$url" -- "$KEYS" bench >/dev/null
 
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
@@ -45,9 +66,10 @@ threads() {
     | awk '{a[$1] += $2} END {for (k in a) print k, a[k]}' | sort
 }
 threads >"$DATA/threads0"
-c0=$(cpu) s0=$(switches)
+node_cpu() { [[ -n "$dynalite_pid" ]] && cat /proc/"$dynalite_pid"/task/*/stat 2>/dev/null | awk '{s += $14 + $15} END {print s + 0}' || echo 0; }
+c0=$(cpu) s0=$(switches) n0=$(node_cpu)
 result=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "$BENCH_DIR/$KIND.lua" "$url" -- "$KEYS" bench | grep '^RESULT')
-c1=$(cpu) s1=$(switches)
+c1=$(cpu) s1=$(switches) n1=$(node_cpu)
 threads >"$DATA/threads1"
 requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$result")
 echo "$TARGET $KIND c=$CONNS: $result"
@@ -57,3 +79,8 @@ awk -v c=$((c1 - c0)) -v s=$((s1 - s0)) -v n="$requests" -v t="$ticks" -v d="$DU
 }'
 echo -n "per thread (us CPU per request): "
 join "$DATA/threads0" "$DATA/threads1" | awk -v n="$requests" -v t="$ticks" '$3 - $2 > 0 {printf "%s %.1f  ", $1, 1e6 * ($3 - $2) / t / n} END {print ""}'
+if [[ -n "$dynalite_pid" ]]; then
+  awk -v c=$((n1 - n0)) -v n="$requests" -v t="$ticks" -v d="$DURATION" 'BEGIN {
+    printf "dynalite (node) CPU %.2f s in %d s; %.1f us per request\n", c / t, d, 1e6 * c / t / n }'
+  curl -s "$url/metrics" | grep -E '^config_store_call_seconds_count\{operation="get(_many)?"' || true
+fi

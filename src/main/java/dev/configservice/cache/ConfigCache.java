@@ -204,6 +204,15 @@ public final class ConfigCache {
   }
 
   /**
+   * How long a key due for a background re-read may wait for others to be re-read with it in one store call: a
+   * fiftieth of the TTL, at most 100 ms; 0 without a TTL. A key is due during the last quarter of its TTL, so the
+   * wait is a small part of that (and an entry whose re-read is in progress still answers past its TTL).
+   */
+  public long refreshGatherMillis() {
+    return refreshNanos == Long.MAX_VALUE ? 0 : Math.min(100, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(ttlNanos / 50));
+  }
+
+  /**
    * An expired live entry of {@code key} not older than the TTL plus {@code staleIfError}, for a GET whose store
    * read failed; counted as a stale answer. {@code null} when there is none (or no TTL: entries never expire).
    */

@@ -1,6 +1,12 @@
 package dev.configservice.domain;
 
 import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -18,6 +24,34 @@ public interface ConfigStore {
 
   /** The current live version of {@code key}, empty when absent or deleted. */
   Future<Optional<ConfigEntry>> get(ConfigKey key);
+
+  /**
+   * The current live versions of several keys, as {@link #get} answers each: for re-reading many cached keys at
+   * once. Every key read is in the answer, with its entry or empty (absent or deleted); a key the store could not
+   * read this time is left out, so the caller may ask again later. Fails only when no key could be read. Stores
+   * that read many keys in one call (DynamoDB's BatchGetItem) override this; by default it is one {@link #get}
+   * per distinct key.
+   */
+  default Future<Map<ConfigKey, Optional<ConfigEntry>>> getMany(Collection<ConfigKey> keys) {
+    List<ConfigKey> distinct = List.copyOf(new LinkedHashSet<>(keys));
+    List<Future<Optional<ConfigEntry>>> reads = new ArrayList<>(distinct.size());
+    for (ConfigKey key : distinct) {
+      reads.add(get(key));
+    }
+    return Future.join(reads).transform(done -> {
+      Map<ConfigKey, Optional<ConfigEntry>> found = new HashMap<>();
+      Throwable failure = null;
+      for (int i = 0; i < distinct.size(); i++) {
+        Future<Optional<ConfigEntry>> read = reads.get(i);
+        if (read.succeeded()) {
+          found.put(distinct.get(i), read.result());
+        } else if (failure == null) {
+          failure = read.cause();
+        }
+      }
+      return found.isEmpty() && failure != null ? Future.failedFuture(failure) : Future.succeededFuture(found);
+    });
+  }
 
   /** Version {@code version} of {@code key} (possibly a tombstone), empty when it never existed or was pruned. */
   Future<Optional<ConfigEntry>> getVersion(ConfigKey key, long version);

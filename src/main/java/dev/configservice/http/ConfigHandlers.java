@@ -13,6 +13,7 @@ import dev.configservice.domain.PutResult;
 import dev.configservice.domain.StoreTimeoutException;
 import dev.configservice.domain.StoreUnavailableException;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.EventBus;
@@ -44,22 +45,33 @@ final class ConfigHandlers {
   private static final CharSequence CACHE_STATUS = HttpHeaders.createOptimized("Cache-Status");
   /** Background refreshes (and shared misses) in progress per event loop beyond which no refresh starts. */
   static final int MAX_BACKGROUND_READS = 256;
+  /** Keys a background re-read sends to the store at once (one DynamoDB BatchGetItem). */
+  static final int REFRESH_BATCH = 100;
 
+  private final Vertx vertx;
   private final ConfigStore store;
   private final ConfigCache cache;
   private final EventBus eventBus;
   private final RequestBodies bodies;
   /** Store reads in progress, by key; one ConfigHandlers per HTTP verticle, so only its event loop touches it. */
   private final Map<String, Read> reading = new HashMap<>();
+  /**
+   * Keys due for a background re-read, gathered for one store call, each with the cache's write stamp of its key
+   * when it was claimed; with the re-reads sent and not yet answered, this event loop's background reads.
+   */
+  private Map<ConfigKey, Long> refreshQueue = new HashMap<>();
+  private int refreshesInFlight;
+  private long refreshTimer = -1;
 
   /** A store read and the cache's write stamp of its key when it started ({@link ConfigCache#readStamp}). */
   private record Read(long stamp, Future<Optional<ConfigEntry>> result) {
   }
 
-  ConfigHandlers(ConfigStore store, ConfigCache cache, EventBus eventBus, int maxValueBytes) {
+  ConfigHandlers(Vertx vertx, ConfigStore store, ConfigCache cache, int maxValueBytes) {
+    this.vertx = vertx;
     this.store = store;
     this.cache = cache;
-    this.eventBus = eventBus;
+    this.eventBus = vertx.eventBus();
     this.bodies = new RequestBodies(maxValueBytes);
   }
 
@@ -129,28 +141,56 @@ final class ConfigHandlers {
    * Starts a background store read of {@code key} when its cached entry {@code cached}, just answered from, is in
    * the last quarter of its TTL: the read renews the entry (or replaces it with a newer version), so a key in use
    * never expires and its readers never wait for the store. At most one such read per key in the process (the
-   * event loops share the cache) and {@link #MAX_BACKGROUND_READS} in all per event loop; beyond that the entry expires and its next GET reads
-   * the store itself. A failed refresh changes nothing (the entry expires on time).
+   * event loops share the cache) and {@link #MAX_BACKGROUND_READS} in all per event loop; beyond that the entry
+   * expires and its next GET reads the store itself. A failed refresh changes nothing (the entry expires on time).
+   *
+   * <p>The keys due on this event loop within {@link ConfigCache#refreshGatherMillis} go to the store together, up
+   * to {@link #REFRESH_BATCH} in one {@link ConfigStore#getMany} call: on DynamoDB every hot key is re-read once
+   * per TTL, and one SDK call per key cost a busy instance a fifth of its cached reads (docs/performance.md, round
+   * 13).
    */
   void refreshIfDue(String key, CachedEntry cached) {
-    if (!cache.refreshDue(cached) || reading.size() >= MAX_BACKGROUND_READS || reading.containsKey(key)) {
+    if (!cache.refreshDue(cached)
+        || reading.size() + refreshQueue.size() + refreshesInFlight >= MAX_BACKGROUND_READS
+        || reading.containsKey(key)) {
       return;
     }
-    ConfigKey k = ConfigKey.of(key);
     if (!cache.claimRefresh(key)) {
       return;
     }
-    Read read = read(k);
-    read.result().onComplete(ar -> {
-      cache.refreshed(key, ar.failed());
-      if (ar.failed()) {
-        return;
-      }
-      if (ar.result().isPresent()) {
-        cache.applyRead(ar.result().get(), read.stamp());
-      } else {
-        cache.applyAbsent(k, 0, read.stamp());
-      }
+    refreshQueue.put(ConfigKey.of(key), cache.readStamp(key));
+    if (refreshQueue.size() >= REFRESH_BATCH) {
+      sendRefreshes();
+    } else if (refreshTimer < 0) {
+      refreshTimer = vertx.setTimer(Math.max(1, cache.refreshGatherMillis()), id -> {
+        refreshTimer = -1;
+        sendRefreshes();
+      });
+    }
+  }
+
+  private void sendRefreshes() {
+    if (refreshTimer >= 0) {
+      vertx.cancelTimer(refreshTimer);
+      refreshTimer = -1;
+    }
+    Map<ConfigKey, Long> batch = refreshQueue;
+    refreshQueue = new HashMap<>();
+    refreshesInFlight += batch.size();
+    store.getMany(batch.keySet()).onComplete(ar -> {
+      refreshesInFlight -= batch.size();
+      batch.forEach((key, stamp) -> {
+        Optional<ConfigEntry> read = ar.succeeded() ? ar.result().get(key) : null;
+        cache.refreshed(key.value(), read == null);
+        if (read == null) {
+          return; // not read this time: the entry expires on time unless a later GET claims it again
+        }
+        if (read.isPresent()) {
+          cache.applyRead(read.get(), stamp);
+        } else {
+          cache.applyAbsent(key, 0, stamp);
+        }
+      });
     });
   }
 

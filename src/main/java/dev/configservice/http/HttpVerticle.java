@@ -88,7 +88,7 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private Router router() {
-    ConfigHandlers config = new ConfigHandlers(deps.store(), deps.cache(), vertx.eventBus(), deps.config().maxValueBytes());
+    ConfigHandlers config = new ConfigHandlers(vertx, deps.store(), deps.cache(), deps.config().maxValueBytes());
     configHandlers = config;
     directWrites = new DirectWrites(config, deps);
     HealthHandlers health = new HealthHandlers(deps.readiness(), deps.registry(), deps.openApiDocument());

@@ -22,6 +22,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -75,6 +76,11 @@ public final class InstrumentedConfigStore implements ConfigStore {
   @Override
   public Future<Optional<ConfigEntry>> get(ConfigKey key) {
     return call("get", () -> delegate.get(key));
+  }
+
+  @Override
+  public Future<Map<ConfigKey, Optional<ConfigEntry>>> getMany(Collection<ConfigKey> keys) {
+    return call("get_many", () -> delegate.getMany(keys));
   }
 
   @Override

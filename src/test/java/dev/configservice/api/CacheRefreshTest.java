@@ -17,6 +17,12 @@ import org.junit.jupiter.api.Test;
  */
 class CacheRefreshTest {
 
+  /** Background re-reads: one store call for the keys due together (DynamoDB BatchGetItem). */
+  private static final String REFRESH_CALLS =
+      "config_store_call_seconds_count\\{operation=\"get_many\",outcome=\"success\"[^}]*}";
+  private static final String SINGLE_GETS =
+      "config_store_call_seconds_count\\{operation=\"get\",outcome=\"success\"[^}]*}";
+
   @Test
   void aKeyInUseIsRefreshedInTheBackgroundAndAnotherInstancesWriteShowsWithinTheTtl() throws Exception {
     try (Dynalite dynalite = Dynalite.startInMemory();
@@ -25,7 +31,7 @@ class CacheRefreshTest {
       assertThat(a.post("hot/key", 1).statusCode()).isEqualTo(201);
       assertThat(a.get("hot/key").statusCode()).isEqualTo(200); // the cache holds what is read, not what is written
       double missesBefore = metric(a, "config_cache_misses_total");
-      double getsBefore = metric(a, "config_store_call_seconds_count\\{operation=\"get\",outcome=\"success\"[^}]*}");
+      double getsBefore = metric(a, REFRESH_CALLS);
 
       // Read for 2 s, five TTLs: every GET is answered from the cache, and the store is read in the background.
       long end = System.nanoTime() + 2_000_000_000L;
@@ -37,8 +43,7 @@ class CacheRefreshTest {
         reads++;
         Thread.sleep(10);
       }
-      double refreshes = metric(a, "config_store_call_seconds_count\\{operation=\"get\",outcome=\"success\"[^}]*}")
-          - getsBefore;
+      double refreshes = metric(a, REFRESH_CALLS) - getsBefore;
       System.out.printf("cache refresh: %d GETs over 2 s with CACHE_TTL=400ms, %.0f background store reads%n",
           reads, refreshes);
       assertThat(metric(a, "config_cache_misses_total")).as("GETs that waited for the store").isEqualTo(missesBefore);
@@ -56,6 +61,45 @@ class CacheRefreshTest {
         Thread.sleep(10);
       }
       assertThat(seenAfterMs).as("ms until instance A read B's write").isBetween(0L, 600L);
+    }
+  }
+
+  @Test
+  void manyKeysInUseAreReReadTogetherInFewStoreCalls() throws Exception {
+    try (Dynalite dynalite = Dynalite.startInMemory();
+         RunningService service = RunningService.start(settings(dynalite, "batch-refresh-test", "2s", "0"))) {
+      int keys = 120;
+      for (int i = 0; i < keys; i++) {
+        assertThat(service.post("hot/k" + i, i).statusCode()).isEqualTo(201);
+      }
+      for (int i = 0; i < keys; i++) { // cached from here on (writing them took about a TTL)
+        assertThat(service.get("hot/k" + i).statusCode()).isEqualTo(200);
+      }
+      double missesBefore = metric(service, "config_cache_misses_total");
+      double callsBefore = metric(service, REFRESH_CALLS);
+      double singleGetsBefore = metric(service, SINGLE_GETS);
+
+      // Read every key over and over for 5 s, two and a half TTLs: each is re-read about twice. A pass must take
+      // well under the last quarter of the TTL (500 ms), when a read of a key starts its re-read.
+      long end = System.nanoTime() + 5_000_000_000L;
+      int passes = 0;
+      while (System.nanoTime() < end) {
+        for (int i = 0; i < keys; i++) {
+          HttpResponse<Buffer> read = service.get("hot/k" + i);
+          assertThat(read.statusCode()).isEqualTo(200);
+          assertThat(read.bodyAsJsonObject().getInteger("value")).isEqualTo(i);
+        }
+        passes++;
+      }
+      double calls = metric(service, REFRESH_CALLS) - callsBefore;
+      System.out.printf("batched refresh: %d keys read %d times each over 5 s with CACHE_TTL=2s, %.0f store calls%n",
+          keys, passes, calls);
+      assertThat(passes).as("passes over the keys").isGreaterThan(10);
+      assertThat(metric(service, "config_cache_misses_total")).as("GETs that waited for the store")
+          .isEqualTo(missesBefore);
+      assertThat(metric(service, SINGLE_GETS)).as("keys read one by one").isEqualTo(singleGetsBefore);
+      // ~240 re-reads of single keys; gathered for 40 ms (a fiftieth of the TTL), they take a small fraction of that.
+      assertThat(calls).as("store calls that re-read the keys").isBetween(2.0, 60.0);
     }
   }
 

@@ -17,6 +17,7 @@ import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -87,6 +88,34 @@ public abstract class ConfigStoreContract {
   @Test
   void getOfAnAbsentKeyIsEmpty() throws Exception {
     assertThat(await(store.get(key("nothing/here")))).isEmpty();
+  }
+
+  @Test
+  void getManyAnswersEachKeyAsGetDoesBeyondOneBatch() throws Exception {
+    // 250 keys: three DynamoDB BatchGetItem calls (100 keys each at most); a deleted and a never-written key among them
+    List<ConfigKey> keys = new ArrayList<>();
+    List<Future<PutResult>> writes = new ArrayList<>();
+    for (int i = 0; i < 248; i++) {
+      keys.add(key("many/k" + i));
+      writes.add(store.put(keys.get(i), "{\"n\":" + i + "}", Precondition.NONE));
+    }
+    await(Future.all(writes));
+    await(store.put(keys.get(7), "\"second\"", Precondition.NONE));
+    await(store.delete(keys.get(9), Precondition.NONE));
+    keys.add(key("many/never-written"));
+    keys.add(keys.get(3)); // a key asked for twice is read once
+
+    Map<ConfigKey, Optional<ConfigEntry>> read = await(store.getMany(keys));
+
+    assertThat(read).hasSize(249);
+    for (ConfigKey k : new HashSet<>(keys)) {
+      assertThat(read.get(k)).as(k.value()).isEqualTo(await(store.get(k)));
+    }
+    assertThat(read.get(keys.get(7))).get().extracting(ConfigEntry::version, ConfigEntry::valueJson)
+        .containsExactly(2L, "\"second\"");
+    assertThat(read.get(keys.get(9))).isEmpty();
+    assertThat(read.get(key("many/never-written"))).isEmpty();
+    assertThat(await(store.getMany(List.of()))).isEmpty();
   }
 
   @Test

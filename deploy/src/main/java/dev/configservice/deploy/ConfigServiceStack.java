@@ -235,8 +235,9 @@ public class ConfigServiceStack extends Stack {
                         PolicyStatement.Builder.create()
                                 .sid("Table")
                                 .effect(Effect.ALLOW)
-                                .actions(List.of("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                                        "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:DescribeTable"))
+                                .actions(List.of("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem",
+                                        "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query",
+                                        "dynamodb:DescribeTable"))
                                 // exactly the calls DynamoDbConfigStore makes; the table has no index
                                 .resources(List.of(tableArn))
                                 .build(),

@@ -181,8 +181,8 @@ class PrimaryStackTest {
 
         Map<String, Object> table = statement(statements, "Table");
         assertThat((List<String>) table.get("Action")).containsExactlyInAnyOrder(
-                "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                "dynamodb:Query", "dynamodb:DescribeTable");
+                "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:DescribeTable");
         String tableResources = String.valueOf(table.get("Resource"));
         assertThat(tableResources).contains("TableCD117FA1").doesNotContain("/index/");
 
