@@ -13,6 +13,7 @@ import dev.configservice.domain.PutResult;
 import dev.configservice.domain.StoreTimeoutException;
 import dev.configservice.domain.StoreUnavailableException;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -47,6 +48,8 @@ final class ConfigHandlers {
   static final int MAX_BACKGROUND_READS = 256;
   /** Keys a background re-read sends to the store at once (one DynamoDB BatchGetItem). */
   static final int REFRESH_BATCH = 100;
+  /** Store reads for cache misses an event loop sends one by one; beyond them, misses wait and go together. */
+  static final int MAX_MISS_READS_IN_FLIGHT = 4;
 
   private final Vertx vertx;
   private final ConfigStore store;
@@ -62,6 +65,10 @@ final class ConfigHandlers {
   private Map<ConfigKey, Long> refreshQueue = new HashMap<>();
   private int refreshesInFlight;
   private long refreshTimer = -1;
+  /** Store reads for cache misses sent by this event loop and not yet answered. */
+  private int missReadsInFlight;
+  /** Cache misses waiting for one of those to answer, to be read together ({@link ConfigStore#getMany}). */
+  private Map<ConfigKey, Promise<Optional<ConfigEntry>>> missQueue = new HashMap<>();
 
   /** A store read and the cache's write stamp of its key when it started ({@link ConfigCache#readStamp}). */
   private record Read(long stamp, Future<Optional<ConfigEntry>> result) {
@@ -129,12 +136,50 @@ final class ConfigHandlers {
     if (inProgress != null && inProgress.stamp() == stamp) {
       return inProgress;
     }
-    Read read = new Read(stamp, store.get(key));
+    Read read = new Read(stamp, storeGet(key));
     if (!read.result().isComplete()) {
       reading.put(key.value(), read);
       read.result().onComplete(ar -> reading.remove(key.value(), read));
     }
     return read;
+  }
+
+  /**
+   * The store read of a cache miss. Up to {@link #MAX_MISS_READS_IN_FLIGHT} go to the store one by one, as they
+   * come; the misses that arrive while that many are in progress wait for one of them to answer and then go to the
+   * store together, one {@link ConfigStore#getMany} (on DynamoDB a BatchGetItem per 100 keys). A quiet instance
+   * reads each miss at once; a burst of misses (an instance idle for longer than CACHE_TTL meeting thousands of
+   * clients) costs a few calls instead of one per key and event loop, which kept dynalite busy for seconds.
+   */
+  private Future<Optional<ConfigEntry>> storeGet(ConfigKey key) {
+    if (missReadsInFlight < MAX_MISS_READS_IN_FLIGHT) {
+      missReadsInFlight++;
+      return store.get(key).andThen(ar -> missReadDone());
+    }
+    return missQueue.computeIfAbsent(key, k -> Promise.promise()).future();
+  }
+
+  private void missReadDone() {
+    missReadsInFlight--;
+    if (missQueue.isEmpty()) {
+      return;
+    }
+    Map<ConfigKey, Promise<Optional<ConfigEntry>>> batch = missQueue;
+    missQueue = new HashMap<>();
+    missReadsInFlight++;
+    store.getMany(batch.keySet()).onComplete(ar -> {
+      batch.forEach((key, waiting) -> {
+        Optional<ConfigEntry> read = ar.succeeded() ? ar.result().get(key) : null;
+        if (read != null) {
+          waiting.complete(read);
+        } else if (ar.failed()) {
+          waiting.fail(ar.cause());
+        } else {
+          store.get(key).onComplete(waiting); // left out by the store this time: read it alone
+        }
+      });
+      missReadDone();
+    });
   }
 
   /**

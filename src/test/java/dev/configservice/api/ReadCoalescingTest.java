@@ -52,6 +52,48 @@ class ReadCoalescingTest {
     }
   }
 
+  @Test
+  void aBurstOfMissesOfManyKeysGoesToTheStoreInFewCallsAndEachGetsItsOwnValue() throws Exception {
+    int keys = 300;
+    try (Dynalite dynalite = Dynalite.startInMemory();
+         RunningService service = RunningService.start(Map.of("STORE", "dynamodb",
+             "DYNAMODB_ENDPOINT", dynalite.endpoint().toString(), "CREATE_TABLE", "true",
+             "DYNAMODB_TABLE", "burst-test", "AWS_REGION", "us-east-1", "CACHE_MAX_ENTRIES", "0"))) {
+      List<Future<HttpResponse<Buffer>>> writes = new ArrayList<>();
+      for (int i = 0; i < keys; i++) {
+        writes.add(service.client.post("/config").sendJson(Map.of("key", "burst/k" + i, "value", i)));
+      }
+      RunningService.await(Future.all(writes));
+      long before = storeGets(service) + storeCalls(service, "get_many");
+
+      WebClient wide = WebClient.create(service.clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+          .setDefaultPort(service.port()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(READERS));
+      List<Future<HttpResponse<Buffer>>> reads = new ArrayList<>();
+      for (int i = 0; i < keys; i++) {
+        reads.add(wide.get("/config/burst/k" + i).timeout(15_000).send());
+      }
+      reads.add(wide.get("/config/burst/never-written").timeout(15_000).send());
+      RunningService.await(Future.join(reads));
+
+      for (int i = 0; i < keys; i++) {
+        assertThat(reads.get(i).result().statusCode()).isEqualTo(200);
+        assertThat(reads.get(i).result().bodyAsJsonObject().getInteger("value")).isEqualTo(i);
+      }
+      assertThat(reads.get(keys).result().statusCode()).isEqualTo(404);
+      long calls = storeGets(service) + storeCalls(service, "get_many") - before;
+      System.out.printf("burst of misses: %d keys read with %d store calls%n", keys + 1, calls);
+      // One GetItem per key without gathering; at most four alone per event loop, then batches as they come.
+      assertThat(calls).as("store calls for %d GETs of different keys", keys + 1).isPositive().isLessThan(keys / 3);
+    }
+  }
+
+  private static long storeCalls(RunningService service, String operation) throws Exception {
+    String metrics = service.send(service.client.get("/metrics")).bodyAsString();
+    Matcher m = Pattern.compile("config_store_call_seconds_count\\{operation=\"" + operation
+        + "\",outcome=\"success\"[^}]*} ([0-9.E]+)").matcher(metrics);
+    return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+  }
+
   /** Successful store get calls so far, from the service's own /metrics. */
   private static long storeGets(RunningService service) throws Exception {
     String metrics = service.send(service.client.get("/metrics")).bodyAsString();
