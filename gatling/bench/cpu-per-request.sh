@@ -8,6 +8,9 @@
 #   KEYS (1000: the requests pick among that many keys; KEYS=10000000 makes nearly every POST create a new key),
 #   STORE=dynamodb (the service on dynalite, started here on PORT+1 and installed as run.sh does; its CPU is
 #   printed too; the keys are preloaded with Loader.java, since dynalite takes only ~1,000 writes a second),
+#   IDLE (0 s: seconds with no requests between the warm-up and the measurement; longer than CACHE_TTL, 5 s by
+#   default, the measured window opens on an expired cache, e.g. the cold burst of docs/performance.md round 13:
+#   STORE=dynamodb CONNS=1000 WARMUP=10 IDLE=30 DURATION=15 gatling/bench/cpu-per-request.sh service get),
 #   SERVICE_JAR / CEILING_JAR (the built jars), and any service setting (e.g. DURABILITY=process).
 # Starts the server on 127.0.0.1:PORT with a fresh data directory, warms up, measures, stops only that server.
 # Prints the whole server's CPU per request, then per thread pool (event loops, the store's writer, GC, JIT).
@@ -56,6 +59,7 @@ else
   wrk -t2 -c50 -d3s -s "$BENCH_DIR/post.lua" "$url" -- 1000 bench >/dev/null
 fi
 wrk -t2 -c"$CONNS" -d"${WARMUP}s" -s "$BENCH_DIR/$KIND.lua" "$url" -- "$KEYS" bench >/dev/null
+sleep "${IDLE:-0}"
 
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 switches() { cat /proc/"$pid"/task/*/status | awk '/ctxt_switches/ {s += $2} END {print s}'; }
