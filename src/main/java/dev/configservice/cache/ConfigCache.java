@@ -44,6 +44,7 @@ public final class ConfigCache {
   private final Counter misses;
   private final Counter stale;
   private final Counter refreshFailures;
+  private final Counter refreshes;
   /** The weight bound it was configured with (CACHE_MAX_BYTES); 0 when it is bounded by entries only. */
   private final long configuredMaxWeight;
   private final Counter heapYields;
@@ -126,6 +127,9 @@ public final class ConfigCache {
         .baseUnit("bytes").register(registry);
     this.refreshFailures = Counter.builder("config.cache.refresh.failures")
         .description("background re-reads of keys in use that failed (the entry then expires at its TTL)")
+        .register(registry);
+    this.refreshes = Counter.builder("config.cache.refreshes")
+        .description("keys in use re-read in the background before their TTL ended (several per store call on DynamoDB)")
         .register(registry);
   }
 
@@ -241,6 +245,8 @@ public final class ConfigCache {
     refreshing.remove(key);
     if (failed) {
       refreshFailures.increment();
+    } else {
+      refreshes.increment();
     }
   }
 

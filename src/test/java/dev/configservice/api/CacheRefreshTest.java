@@ -3,8 +3,14 @@ package dev.configservice.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.configservice.dynalite.Dynalite;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -67,39 +73,61 @@ class CacheRefreshTest {
   @Test
   void manyKeysInUseAreReReadTogetherInFewStoreCalls() throws Exception {
     try (Dynalite dynalite = Dynalite.startInMemory();
-         RunningService service = RunningService.start(settings(dynalite, "batch-refresh-test", "2s", "0"))) {
+         RunningService service = RunningService.start(withDefaultStoreTimeouts(
+             settings(dynalite, "batch-refresh-test", "2s", "1m")))) {
       int keys = 120;
       for (int i = 0; i < keys; i++) {
         assertThat(service.post("hot/k" + i, i).statusCode()).isEqualTo(201);
       }
-      for (int i = 0; i < keys; i++) { // cached from here on (writing them took about a TTL)
-        assertThat(service.get("hot/k" + i).statusCode()).isEqualTo(200);
+      // Every pass over the keys sends their GETs together over 20 connections: it must take well under the last
+      // quarter of the TTL (500 ms), when a read of a key starts its re-read, and one by one a pass took over 1.5 s
+      // on a machine with its cores busy (keys cached early in the first pass had expired before the second).
+      WebClient wide = WebClient.create(service.clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+          .setDefaultPort(service.port()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(20));
+      List<Future<HttpResponse<Buffer>>> first = new ArrayList<>();
+      for (int i = 0; i < keys; i++) { // cached from here on
+        first.add(wide.get("/config/hot/k" + i).timeout(10_000).send());
+      }
+      RunningService.await(Future.all(first));
+      for (Future<HttpResponse<Buffer>> read : first) {
+        assertThat(read.result().statusCode()).isEqualTo(200);
       }
       double missesBefore = metric(service, "config_cache_misses_total");
       double callsBefore = metric(service, REFRESH_CALLS);
       double singleGetsBefore = metric(service, SINGLE_GETS);
+      double refreshesBefore = metric(service, "config_cache_refreshes_total");
 
-      // Read every key over and over for 5 s, two and a half TTLs: each is re-read about twice. A pass must take
-      // well under the last quarter of the TTL (500 ms), when a read of a key starts its re-read.
+      // Read every key over and over for 5 s, two and a half TTLs: each is re-read about twice.
       long end = System.nanoTime() + 5_000_000_000L;
       int passes = 0;
       while (System.nanoTime() < end) {
+        List<Future<HttpResponse<Buffer>>> reads = new ArrayList<>();
         for (int i = 0; i < keys; i++) {
-          HttpResponse<Buffer> read = service.get("hot/k" + i);
+          reads.add(wide.get("/config/hot/k" + i).timeout(10_000).send());
+        }
+        RunningService.await(Future.all(reads));
+        for (int i = 0; i < keys; i++) {
+          HttpResponse<Buffer> read = reads.get(i).result();
           assertThat(read.statusCode()).isEqualTo(200);
           assertThat(read.bodyAsJsonObject().getInteger("value")).isEqualTo(i);
         }
         passes++;
       }
       double calls = metric(service, REFRESH_CALLS) - callsBefore;
-      System.out.printf("batched refresh: %d keys read %d times each over 5 s with CACHE_TTL=2s, %.0f store calls%n",
-          keys, passes, calls);
+      double refreshes = metric(service, "config_cache_refreshes_total") - refreshesBefore;
+      System.out.printf("batched refresh: %d keys read %d times each over 5 s with CACHE_TTL=2s, %.0f keys re-read "
+          + "with %.0f store calls, %.0f re-reads failed%n", keys, passes, refreshes, calls,
+          metric(service, "config_cache_refresh_failures_total"));
       assertThat(passes).as("passes over the keys").isGreaterThan(10);
       assertThat(metric(service, "config_cache_misses_total")).as("GETs that waited for the store")
           .isEqualTo(missesBefore);
       assertThat(metric(service, SINGLE_GETS)).as("keys read one by one").isEqualTo(singleGetsBefore);
-      // ~240 re-reads of single keys; gathered for 40 ms (a fiftieth of the TTL), they take a small fraction of that.
-      assertThat(calls).as("store calls that re-read the keys").isBetween(2.0, 60.0);
+      // Every key is re-read about twice (~240-400 re-reads: one store call each without gathering); gathered for
+      // 40 ms (a fiftieth of the TTL), they take a small fraction of that (45 calls on a fast machine, 65 on a slow
+      // one, where a pass over the keys takes longer and fewer of them come due in one gathering).
+      assertThat(refreshes).as("keys re-read in the background").isGreaterThanOrEqualTo(keys);
+      assertThat(calls).as("store calls that re-read %.0f keys", refreshes).isPositive()
+          .isLessThanOrEqualTo(refreshes / 3);
     }
   }
 
@@ -137,6 +165,20 @@ class CacheRefreshTest {
     return Map.of("STORE", "dynamodb", "DYNAMODB_ENDPOINT", dynalite.endpoint().toString(), "CREATE_TABLE", "true",
         "DYNAMODB_TABLE", table, "AWS_REGION", "us-east-1", "CACHE_TTL", ttl, "CACHE_STALE_IF_ERROR", staleIfError,
         "DYNAMODB_API_TIMEOUT", "1s", "DYNAMODB_ATTEMPT_TIMEOUT", "500ms", "READY_INTERVAL", "200ms");
+  }
+
+  /**
+   * The service's default DynamoDB timeouts (3 s a call, 1 s an attempt) instead of the short ones that make the
+   * failure tests quick: on a busy machine dynalite, one Node process, can take over 500 ms for a batch of 100 keys,
+   * and a re-read that times out lets its key expire, which is not what the batching test is about. For the same
+   * reason that test keeps the default CACHE_STALE_IF_ERROR, under which an entry whose re-read is still running at
+   * the end of its TTL keeps answering until the re-read completes.
+   */
+  private static Map<String, String> withDefaultStoreTimeouts(Map<String, String> settings) {
+    Map<String, String> changed = new java.util.HashMap<>(settings);
+    changed.remove("DYNAMODB_API_TIMEOUT");
+    changed.remove("DYNAMODB_ATTEMPT_TIMEOUT");
+    return changed;
   }
 
   /** The first sample of a metric from the service's own /metrics (0 when absent). */

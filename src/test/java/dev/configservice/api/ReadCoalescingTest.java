@@ -59,11 +59,18 @@ class ReadCoalescingTest {
          RunningService service = RunningService.start(Map.of("STORE", "dynamodb",
              "DYNAMODB_ENDPOINT", dynalite.endpoint().toString(), "CREATE_TABLE", "true",
              "DYNAMODB_TABLE", "burst-test", "AWS_REGION", "us-east-1", "CACHE_MAX_ENTRIES", "0"))) {
-      List<Future<HttpResponse<Buffer>>> writes = new ArrayList<>();
-      for (int i = 0; i < keys; i++) {
-        writes.add(service.client.post("/config").sendJson(Map.of("key", "burst/k" + i, "value", i)));
+      // Written twenty at a time and each write checked: dynalite takes some hundreds of writes a second, and on a
+      // slow machine 300 at once can outlast the store timeout (504), which would leave keys unwritten.
+      for (int from = 0; from < keys; from += 20) {
+        List<Future<HttpResponse<Buffer>>> writes = new ArrayList<>();
+        for (int i = from; i < from + 20; i++) {
+          writes.add(service.client.post("/config").sendJson(Map.of("key", "burst/k" + i, "value", i)));
+        }
+        RunningService.await(Future.all(writes));
+        for (Future<HttpResponse<Buffer>> write : writes) {
+          assertThat(write.result().statusCode()).as("write of a key").isEqualTo(201);
+        }
       }
-      RunningService.await(Future.all(writes));
       long before = storeGets(service) + storeCalls(service, "get_many");
 
       WebClient wide = WebClient.create(service.clientVertx, new WebClientOptions().setDefaultHost("127.0.0.1")
