@@ -37,7 +37,6 @@ final class ForkedService implements AutoCloseable {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
     command.addAll(coverageAgent());
-    command.add("-Dlogback.configurationFile=logback.xml"); // the jar's logging, not the tests' logback-test.xml
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.configservice.ConfigServiceMain"));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -80,7 +79,6 @@ final class ForkedService implements AutoCloseable {
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(javaBin, "-Xmx128m"));
     command.addAll(coverageAgent());
-    command.add("-Dlogback.configurationFile=logback.xml"); // the jar's logging, not the tests' logback-test.xml
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.configservice.ConfigServiceMain"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
