@@ -33,6 +33,7 @@ public final class ConfigServiceMain {
     if (System.getProperty(NETTY_JFR) == null) {
       System.setProperty(NETTY_JFR, "false");
     }
+    ClassPreload.start(); // after the properties above, which some of those classes read when they initialize
     if (Arrays.asList(args).contains("--help")) {
       printHelp();
       return;

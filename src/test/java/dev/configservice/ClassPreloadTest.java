@@ -1,0 +1,55 @@
+package dev.configservice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The list of classes a start loads on its second thread. A list that no longer matches the dependencies (after an
+ * upgrade) still works but buys nothing; this test says so, and gatling/bench/preload-list.sh rewrites it.
+ */
+class ClassPreloadTest {
+
+  @Test
+  void theListNamesTheClassesOfAStartAndNearlyAllOfThemExist() {
+    List<String> names = ClassPreload.names();
+    assertThat(names).as("classes in %s", ClassPreload.LIST).hasSizeGreaterThan(1_000)
+        .contains("dev.configservice.ConfigServiceApp", "io.vertx.core.impl.VertxImpl",
+            "org.h2.mvstore.MVStore", "io.netty.channel.nio.NioIoHandler")
+        .doesNotHaveDuplicates()
+        .allSatisfy(n -> assertThat(n).matches("[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)+"));
+    List<String> missing = new ArrayList<>();
+    for (String name : names) {
+      try {
+        Class.forName(name, false, ClassPreloadTest.class.getClassLoader());
+      } catch (ClassNotFoundException | LinkageError e) {
+        missing.add(name);
+      }
+    }
+    assertThat(missing.size()).as("listed classes not on the class path (regenerate the list with "
+        + "gatling/bench/preload-list.sh): %s", missing).isLessThan(names.size() / 20);
+  }
+
+  @Test
+  void itLoadsOnADaemonThreadAndCanBeTurnedOff() throws Exception {
+    String before = System.getProperty("config.preload");
+    try {
+      System.setProperty("config.preload", "false");
+      assertThat(ClassPreload.start()).isNull();
+      System.clearProperty("config.preload");
+      Thread thread = ClassPreload.start();
+      assertThat(thread).isNotNull();
+      assertThat(thread.isDaemon()).isTrue();
+      thread.join(60_000);
+      assertThat(thread.isAlive()).as("still loading after 60 s").isFalse();
+    } finally {
+      if (before == null) {
+        System.clearProperty("config.preload");
+      } else {
+        System.setProperty("config.preload", before);
+      }
+    }
+  }
+}
