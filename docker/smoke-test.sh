@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Smoke test of the container image: builds it from target/config-service.jar, runs it, and checks
 #   /health/ready = 200, POST /config = 201, GET /config/{key} returns what was written, the process runs as
-#   UID 10001 (not root) and is java as PID 1, the image's HEALTHCHECK passes, the JVM heap follows the
-#   container memory limit, every metric the Grafana dashboard queries is in /metrics, and SIGTERM stops
-#   the container cleanly (exit 143/0, not a SIGKILL) within STOP_BOUND seconds.
+#   UID 10001 (not root) and is java as PID 1 with the image's class-data sharing archive mapped, the image's
+#   HEALTHCHECK passes, the JVM heap follows the container memory limit, every metric the Grafana dashboard
+#   queries is in /metrics, and SIGTERM stops the container cleanly (exit 143/0, not a SIGKILL) within
+#   STOP_BOUND seconds.
 # Second phase (SMOKE_DYNAMODB=1, the default): the same image with STORE=dynamodb against dynalite (the
 # emulator docker/compose.yaml uses, run here with node from the npm registry): ready, write, read, SIGTERM.
 #
@@ -196,6 +197,11 @@ exec_uid=$(ctr exec "$name" id -u)
 comm=$(ctr exec "$name" cat /proc/1/comm)
 [ "$comm" = java ] || fail "PID 1 is '$comm', expected java (SIGTERM must reach the JVM)"
 log "ok: PID 1 is java running as UID $APP_UID (not root)"
+# The class-data sharing archive recorded at build time is mapped by the running JVM (a JVM that cannot use it
+# says nothing and loads every class itself, twice as slowly).
+ctr exec "$name" grep -q '/app/config-service.jsa' /proc/1/maps \
+  || fail "the JVM did not map /app/config-service.jsa: the class-data sharing archive does not match it"
+log "ok: the JVM maps the image's class-data sharing archive"
 # The embedded store writes under the /data volume as the service user.
 owned=$(ctr exec "$name" find /data -mindepth 1 -user "$APP_UID" -print -quit)
 [ -n "$owned" ] || fail "nothing written by UID $APP_UID under /data"
