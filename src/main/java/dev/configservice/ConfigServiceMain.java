@@ -47,6 +47,7 @@ public final class ConfigServiceMain {
       System.exit(2);
       return;
     }
+    ClassPreload.storeIs(config.store() == ServiceConfig.StoreKind.DYNAMODB);
     // Logging is configured from the settings before the first logger exists (logging/ServiceLogging reads these).
     System.setProperty("LOG_APPENDER", config.logFormat() == ServiceConfig.LogFormat.JSON ? "JSON" : "TEXT");
     System.setProperty("LOG_LEVEL", config.logLevel());

@@ -7,17 +7,31 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The list of classes a start loads on its second thread. A list that no longer matches the dependencies (after an
+ * The lists of classes a start loads on its second thread. A list that no longer matches the dependencies (after an
  * upgrade) still works but buys nothing; this test says so, and gatling/bench/preload-list.sh rewrites it.
  */
 class ClassPreloadTest {
 
   @Test
-  void theListNamesTheClassesOfAStartAndNearlyAllOfThemExist() {
-    List<String> names = ClassPreload.names();
-    assertThat(names).as("classes in %s", ClassPreload.LIST).hasSizeGreaterThan(1_000)
+  void theEmbeddedStoresListNamesTheClassesOfAStartAndNearlyAllOfThemExist() {
+    assertCurrent(ClassPreload.LIST, "org.h2.mvstore.MVStore");
+  }
+
+  @Test
+  void theDynamoDbListAddsTheAwsSdksClassesAndNearlyAllOfThemExist() {
+    List<String> names = assertCurrent(ClassPreload.LIST_DYNAMODB,
+        "software.amazon.awssdk.services.dynamodb.DefaultDynamoDbAsyncClient",
+        "dev.configservice.store.dynamodb.DynamoDbConfigStore");
+    assertThat(names.stream().filter(n -> n.startsWith("software.amazon.awssdk.")).count())
+        .as("AWS SDK classes in %s", ClassPreload.LIST_DYNAMODB).isGreaterThan(500);
+  }
+
+  private static List<String> assertCurrent(String list, String... storeClasses) {
+    List<String> names = ClassPreload.names(list);
+    assertThat(names).as("classes in %s", list).hasSizeGreaterThan(1_000)
         .contains("dev.configservice.ConfigServiceApp", "io.vertx.core.impl.VertxImpl",
-            "org.h2.mvstore.MVStore", "io.netty.channel.nio.NioIoHandler")
+            "io.netty.channel.nio.NioIoHandler")
+        .contains(storeClasses)
         .doesNotHaveDuplicates()
         .allSatisfy(n -> assertThat(n).matches("[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)+"));
     // The JDK's own classes on the list vary with the JDK version, not with the service's dependencies: only the
@@ -32,8 +46,9 @@ class ClassPreloadTest {
         missing.add(name);
       }
     }
-    assertThat(missing.size()).as("listed classes not on the class path (regenerate the list with "
-        + "gatling/bench/preload-list.sh): %s", missing).isLessThan(ours.size() / 20);
+    assertThat(missing.size()).as("classes listed in %s but not on the class path (regenerate the lists with "
+        + "gatling/bench/preload-list.sh): %s", list, missing).isLessThan(ours.size() / 20);
+    return names;
   }
 
   @Test
@@ -46,9 +61,11 @@ class ClassPreloadTest {
       Thread thread = ClassPreload.start();
       assertThat(thread).isNotNull();
       assertThat(thread.isDaemon()).isTrue();
+      ClassPreload.storeIs(true); // switched while it runs: it goes on with the DynamoDB list, and finishes
       thread.join(60_000);
       assertThat(thread.isAlive()).as("still loading after 60 s").isFalse();
     } finally {
+      ClassPreload.storeIs(false);
       if (before == null) {
         System.clearProperty("config.preload");
       } else {
