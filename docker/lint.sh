@@ -34,11 +34,11 @@ need '^HEALTHCHECK .*CMD' 'HEALTHCHECK missing'
 grep -q 'health/ready' "$here/healthcheck.sh" || { echo "lint: healthcheck.sh does not probe /health/ready" >&2; problems=$((problems + 1)); }
 need 'MaxRAMPercentage=' 'JVM heap must follow the container memory (-XX:MaxRAMPercentage)'
 need 'ExitOnOutOfMemoryError' 'JVM must exit on OutOfMemoryError'
-need 'SharedArchiveFile=/app/config-service.jsa' 'JVM must map the class-data sharing archive cds-train.sh records'
-need '^RUN /usr/local/bin/cds-train ' 'the image must record its class-data sharing archive (cds-train.sh)'
+need 'SharedArchiveFile=/app/config-service.jsa' 'JVM must map the class-data sharing archive cds-archive.sh dumps'
+need '^RUN /usr/local/bin/cds-archive ' 'the image must dump its class-data sharing archive (cds-archive.sh)'
 need '^VOLUME \["/data"\]' 'VOLUME /data missing'
 if grep -Eq '^USER (0|root)\b' "$df"; then echo "lint: Dockerfile: runs as root" >&2; problems=$((problems + 1)); fi
-for script in healthcheck.sh smoke-test.sh base-image.sh engine.sh lint.sh cds-train.sh start-time.sh; do bash -n "$here/$script"; done
+for script in healthcheck.sh smoke-test.sh base-image.sh engine.sh lint.sh cds-archive.sh start-time.sh; do bash -n "$here/$script"; done
 
 NODE_PATH="$tools/node_modules" node "$here/lint-config.js" || problems=$((problems + 1))
 if [ "$problems" -gt 0 ]; then echo "lint: $problems problem(s)" >&2; exit 1; fi

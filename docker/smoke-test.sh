@@ -181,6 +181,14 @@ sigterm_stop() {
   log "ok: stopped by SIGTERM in ${t_stop}s with exit code $code"
 }
 
+# check_cds NAME: the class-data sharing archive dumped at build time is mapped by the running JVM (a JVM that
+# cannot use it says nothing and loads every class itself, about twice as slowly).
+check_cds() {
+  ctr exec "$1" grep -q '/app/config-service.jsa' /proc/1/maps \
+    || fail "$1: the JVM did not map /app/config-service.jsa: the class-data sharing archive does not match it"
+  log "ok: the JVM maps the image's class-data sharing archive"
+}
+
 # ---- phase 1: embedded store (the image's defaults) ----
 name="config-service-smoke-$$"
 base="http://127.0.0.1:$SMOKE_PORT"
@@ -197,11 +205,7 @@ exec_uid=$(ctr exec "$name" id -u)
 comm=$(ctr exec "$name" cat /proc/1/comm)
 [ "$comm" = java ] || fail "PID 1 is '$comm', expected java (SIGTERM must reach the JVM)"
 log "ok: PID 1 is java running as UID $APP_UID (not root)"
-# The class-data sharing archive recorded at build time is mapped by the running JVM (a JVM that cannot use it
-# says nothing and loads every class itself, twice as slowly).
-ctr exec "$name" grep -q '/app/config-service.jsa' /proc/1/maps \
-  || fail "the JVM did not map /app/config-service.jsa: the class-data sharing archive does not match it"
-log "ok: the JVM maps the image's class-data sharing archive"
+check_cds "$name"
 # The embedded store writes under the /data volume as the service user.
 owned=$(ctr exec "$name" find /data -mindepth 1 -user "$APP_UID" -print -quit)
 [ -n "$owned" ] || fail "nothing written by UID $APP_UID under /data"
@@ -259,6 +263,7 @@ else
   log "ok: on DynamoDB (dynalite): /health/ready = 200 after ${t_ready_ddb}s"
   grep -q '"status":"UP"' <(curl -s --max-time 5 "$base/health/ready") || fail "readiness body is not UP"
   write_read "$name" "$base"
+  check_cds "$name"
   check_healthcheck "$name"
   sigterm_stop "$name"
   kill "$emulator_pid" 2>/dev/null || true
