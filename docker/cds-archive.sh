@@ -5,9 +5,10 @@
 #
 #   cds-archive.sh JAR ARCHIVE LIST...
 #
-# The classes: the JDK's own default list ($JAVA_HOME/lib/classlist, what its stock archive holds) and the LISTs,
-# the class lists of real starts on the embedded store and on DynamoDB that gatling/bench/preload-list.sh records
-# (src/main/resources/META-INF/config-service/, the same lists ClassPreload loads from). Nothing is started here,
+# The classes: the LISTs, the class lists of real starts on the embedded store and on DynamoDB that
+# gatling/bench/preload-list.sh records (src/main/resources/META-INF/config-service/, the same lists ClassPreload
+# loads from; the JDK's classes included), and the JDK's own default list when it ships one
+# ($JAVA_HOME/lib/classlist, what its stock archive holds, lambda forms included). Nothing is started here,
 # so the build needs no store and no network. The archive holds the classes as read from JAR at this path; the JVM
 # checks that the jar is unchanged and ignores an archive that does not match (it then starts as usual). A class a
 # list names but the jar lacks is skipped with a warning, so a stale list costs start-up time, never behaviour.

@@ -45,9 +45,9 @@ record() {
   sleep 0.5
   kill "$pid"
   wait "$pid" || true
-  # Named classes only (no lambdas, proxies or other hidden classes), those the JDK's own archive does not hold.
-  grep -v 'shared objects file' "$WORK/classes.txt" \
-    | sed -nE 's/^\[[^]]*\]\[[^]]*\]\[[^]]*\] ([A-Za-z0-9_.$]+) source: .*/\1/p' \
+  # Named classes only (no lambdas, proxies or other hidden classes). The JDK's classes its own archive holds are
+  # kept: ClassPreload finds them loaded at once, and the image's archive (docker/cds-archive.sh) needs them.
+  sed -nE 's/^\[[^]]*\]\[[^]]*\]\[[^]]*\] ([A-Za-z0-9_.$]+) source: .*/\1/p' "$WORK/classes.txt" \
     | grep -v '\$\$\|\$Proxy\|^jdk\.internal\.reflect\.Generated' >"$out.tmp"
   mv "$out.tmp" "$out"
   echo "$(wc -l <"$out") classes written to $out"
