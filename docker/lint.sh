@@ -38,7 +38,7 @@ need 'SharedArchiveFile=/app/config-service.jsa' 'JVM must map the class-data sh
 need '^RUN /usr/local/bin/cds-archive ' 'the image must dump its class-data sharing archive (cds-archive.sh)'
 need '^VOLUME \["/data"\]' 'VOLUME /data missing'
 if grep -Eq '^USER (0|root)\b' "$df"; then echo "lint: Dockerfile: runs as root" >&2; problems=$((problems + 1)); fi
-for script in healthcheck.sh smoke-test.sh base-image.sh engine.sh lint.sh cds-archive.sh start-time.sh; do bash -n "$here/$script"; done
+for script in healthcheck.sh smoke-test.sh base-image.sh engine.sh lint.sh cds-archive.sh; do bash -n "$here/$script"; done
 
 NODE_PATH="$tools/node_modules" node "$here/lint-config.js" || problems=$((problems + 1))
 if [ "$problems" -gt 0 ]; then echo "lint: $problems problem(s)" >&2; exit 1; fi
