@@ -26,7 +26,10 @@ import java.util.function.LongSupplier;
  *       within it is not one (50 conditional writes at once take dynalite ~300 ms); and, unless the limit is
  *       already refusing writes, with more writes in progress at the end than at the start (by half, at
  *       least {@code GROWTH}): writes arriving faster than the store completes them, not a fixed set of
- *       clients each waiting for its answer. A timeout or a throttle counts at once;
+ *       clients each waiting for its answer. A timeout or a throttle counts at once, but only a standing queue
+ *       makes the limit <em>shed</em>; after a cut on timeouts alone, writes that are slow without a growing
+ *       queue give the cut back a tenth per {@code interval} (a store that paused once under a fixed set of
+ *       writers must not keep refusing them: refused, they retry at once, and look like demand);
  *   <li>each {@code interval} (100 ms) that a standing queue lasts, the limit is cut to the concurrency seen times
  *       {@code target / latency} (between 0.5 and 0.9; 0.5 on a timeout or throttle), never below {@code min},
  *       so some writes always proceed and the store's recovery is seen;
@@ -65,6 +68,8 @@ public final class AdaptiveLimit {
 
   // guarded by this
   private long aboveSince = -1;
+  /** A standing queue was seen and the limit cut for it; refusals then count as demand (see {@link #growing}). */
+  private boolean shedding;
   private int inFlightAboveSince;
   private long lastCut;
   private long windowStart;
@@ -140,34 +145,55 @@ public final class AdaptiveLimit {
           aboveSince = now;
           inFlightAboveSince = remaining + 1;
         }
-        boolean standing = now - aboveSince >= standingNanos && (refused || growing(remaining + 1));
+        boolean standing = now - aboveSince >= standingNanos && ((shedding && refused) || growing(remaining + 1));
         if ((overloaded || standing) && now - lastCut >= intervalNanos) {
           double factor = overloaded ? 0.5 : Math.max(0.5, Math.min(0.9, (double) target / latencyNanos));
           limit = Math.max(min, (int) (Math.min(limit, Math.max(peak, remaining + 1)) * factor));
           lastCut = now;
+          if (standing) {
+            shedding = true;
+          }
           startWindow(now, remaining);
+        } else if (!overloaded && !shedding && latencyNanos >= 0 && limit < initial) {
+          // Slow, but no standing queue has been seen: the cut was a timeout's (a store that paused), and the
+          // writers are a fixed set waiting for their answers. Give it back, up to the initial limit.
+          raise(now, remaining, false);
         }
       } else if (latencyNanos >= 0) {
         aboveSince = -1;
-        long window = now - windowStart;
-        if (now - lastCut >= intervalNanos
-            && ((count >= MIN_SAMPLES && window >= intervalNanos) || window >= standingNanos)) {
-          int current = limit;
-          int step = Math.max(1, current / 10);
-          if (!refused && current < initial) {
-            limit = Math.min(initial, current * 2); // not binding: raising it adds no load at once
-          } else if (peak * 2 >= current) {
-            limit = Math.min(max, current + step);
-          } else if (current < initial) {
-            limit = Math.min(initial, current + step);
-          }
-          startWindow(now, remaining);
-        }
+        raise(now, remaining, true);
       }
       if (remaining == 0) {
         aboveSince = -1; // the queue drained: that was a burst, not a standing queue
       }
     }
+  }
+
+  /**
+   * Raises the limit once per {@code interval} with enough writes (or per {@code standing} with fewer): doubles it
+   * below {@code initial} when it refused nothing (not binding: raising it adds no load at once), else by a tenth,
+   * beyond {@code initial} (up to {@code max}) only when {@code healthy} and the writes in progress reach half of it.
+   * A healthy window without refusals ends shedding: the writes that come now fit under the limit.
+   */
+  private void raise(long now, int remaining, boolean healthy) {
+    long window = now - windowStart;
+    if (now - lastCut < intervalNanos
+        || !((count >= MIN_SAMPLES && window >= intervalNanos) || window >= standingNanos)) {
+      return;
+    }
+    int current = limit;
+    int step = Math.max(1, current / 10);
+    if (!refused && current < initial) {
+      limit = Math.min(initial, current * 2);
+    } else if (healthy && peak * 2 >= current) {
+      limit = Math.min(max, current + step);
+    } else if (current < initial) {
+      limit = Math.min(initial, current + step);
+    }
+    if (healthy && !refused) {
+      shedding = false;
+    }
+    startWindow(now, remaining);
   }
 
   /**

@@ -216,6 +216,29 @@ class AdaptiveLimitTest {
   }
 
   @Test
+  void aTimeoutUnderAFixedSetOfWaitingWritersIsGivenBack() {
+    AdaptiveLimit limit = limit(4096, 4, 4096);
+    run(limit, 50, inFlight -> 2, 500); // baseline 2 ms, target 10 ms
+    // wrk's 50 connections against the one-write-per-millisecond store (50 ms a write, over the target but not a
+    // growing queue) when the store pauses once: one write in progress times out
+    run(limit, 50, inFlight -> inFlight, 500);
+    for (int i = 0; i < 50; i++) {
+      limit.tryAcquire();
+    }
+    now.addAndGet(2_000 * MS);
+    limit.release(2_000 * MS, true);
+    for (int i = 0; i < 49; i++) {
+      limit.release(50 * MS, false);
+    }
+    assertThat(limit.limit()).as("the timeout cuts at once").isLessThanOrEqualTo(25);
+    // the same writers go on, refused ones retrying at once: the cut is given back, not deepened to the minimum
+    run(limit, 50, inFlight -> inFlight, 3_000);
+    Run after = run(limit, 50, inFlight -> inFlight, 2_000);
+    assertThat(after.refused()).isZero();
+    assertThat(limit.limit()).isGreaterThanOrEqualTo(50);
+  }
+
+  @Test
   void theLimitStaysWithinItsBoundsAndComesBackOnceHealthy() {
     AdaptiveLimit limit = limit(64, 4, 128);
     for (int i = 0; i < 10; i++) {
