@@ -138,24 +138,39 @@ final class HttpRequestMetrics implements HttpServerMetrics<HttpRequestMetrics.R
     return tcp.connected(remoteAddress, remoteName);
   }
 
+  // A connection can come without a socket metric: Vert.x 5.0.7 accepts connections as soon as the port is bound
+  // and creates the server's metrics a moment later (NetServerImpl.bind), so a connection accepted in between has
+  // none while its HTTP layer already sees the metrics. vertx-micrometer dereferences the socket metric, and the
+  // NullPointerException from the first answer's byte count left that connection's answer half-done and every
+  // later request on it unanswered (a client that polled readiness at start-up kept such a connection). Its bytes
+  // go uncounted instead.
+
   @Override
   public void disconnected(Object socketMetric, SocketAddress remoteAddress) {
-    tcp.disconnected(socketMetric, remoteAddress);
+    if (socketMetric != null) {
+      tcp.disconnected(socketMetric, remoteAddress);
+    }
   }
 
   @Override
   public void bytesRead(Object socketMetric, SocketAddress remoteAddress, long numberOfBytes) {
-    tcp.bytesRead(socketMetric, remoteAddress, numberOfBytes);
+    if (socketMetric != null) {
+      tcp.bytesRead(socketMetric, remoteAddress, numberOfBytes);
+    }
   }
 
   @Override
   public void bytesWritten(Object socketMetric, SocketAddress remoteAddress, long numberOfBytes) {
-    tcp.bytesWritten(socketMetric, remoteAddress, numberOfBytes);
+    if (socketMetric != null) {
+      tcp.bytesWritten(socketMetric, remoteAddress, numberOfBytes);
+    }
   }
 
   @Override
   public void exceptionOccurred(Object socketMetric, SocketAddress remoteAddress, Throwable t) {
-    tcp.exceptionOccurred(socketMetric, remoteAddress, t);
+    if (socketMetric != null) {
+      tcp.exceptionOccurred(socketMetric, remoteAddress, t);
+    }
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.configservice.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -8,6 +9,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.spi.metrics.HttpServerMetrics;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.io.OutputStream;
@@ -104,6 +109,33 @@ class HttpRequestMetricsTest {
     assertThat(active()).isZero();
     assertThat(registry.get(HttpRequestMetrics.RESETS).tags("method", "GET").counter().count()).isEqualTo(1);
     assertThat(registry.find(HttpRequestMetrics.REQUESTS).counters()).isEmpty();
+  }
+
+  /**
+   * Vert.x accepts connections as soon as the port is bound and creates the server's metrics a moment later, so a
+   * connection accepted in between has no socket metric. Its traffic must not throw: the exception used to leave
+   * its first answer half-done and every later request on it unanswered.
+   */
+  @Test
+  void aConnectionWithoutASocketMetricIsServedUncounted() {
+    @SuppressWarnings("unchecked")
+    HttpServerMetrics<Object, Object, Object> metrics = (HttpServerMetrics<Object, Object, Object>)
+        ((VertxInternal) vertx).metrics().createHttpServerMetrics(new HttpServerOptions(),
+            SocketAddress.inetSocketAddress(8080, "127.0.0.1"));
+    SocketAddress client = SocketAddress.inetSocketAddress(50000, "127.0.0.1");
+    Object counted = metrics.connected(client, null);
+    double before = registry.get("vertx.http.server.bytes.written").counter().count();
+
+    assertThatCode(() -> {
+      metrics.bytesRead(null, client, 100);
+      metrics.bytesWritten(null, client, 200);
+      metrics.exceptionOccurred(null, client, new java.io.IOException("reset"));
+      metrics.disconnected(null, client);
+    }).doesNotThrowAnyException();
+    assertThat(registry.get("vertx.http.server.bytes.written").counter().count()).isEqualTo(before);
+
+    metrics.bytesWritten(counted, client, 200);
+    assertThat(registry.get("vertx.http.server.bytes.written").counter().count()).isEqualTo(before + 200);
   }
 
   private double active() {
