@@ -192,11 +192,26 @@ start_dynalite() {
 
 # ---- wrk ----------------------------------------------------------------------------------------------
 declare -A R     # R[target|scenario]="rps p50 p99 socket_errors non2xx"
+declare -A JIT   # JIT[target|scenario]="the JIT compiler threads' share of the server's CPU in that window"
+# thread_cpu PID: "tid cpu_ticks is_compiler" per thread (comm may hold spaces, so fields are read after its ')')
+thread_cpu() {
+  local t
+  for t in /proc/"$1"/task/*/stat; do cat "$t" 2>/dev/null; done | awk '{
+    lp = index($0, "("); rp = index($0, ") "); name = substr($0, lp + 1, rp - lp - 1)
+    split(substr($0, rp + 2), f, " "); print $1, f[12] + f[13], (name ~ /CompilerThre/ ? 1 : 0) }'
+}
+# jit_share BEFORE AFTER: compiler threads' CPU over all threads' CPU between two thread_cpu samples, as "N%"
+# (threads that ended in between are left out of both sums).
+jit_share() {
+  join <(sort -k1,1 <<<"$1") <(sort -k1,1 <<<"$2") \
+    | awk '{d = $4 - $2; all += d; if ($3) jit += d} END {if (all > 0) printf "%.0f%%", 100 * jit / all; else print "-"}'
+}
 NON2XX=()       # the service's own count of its non-2xx answers, for each measurement that saw some
 # measure TARGET PORT SCENARIO(get|post) CONNS SECONDS [record]
 measure() {
   local target=$1 port=$2 scenario=$3 conns=$4 secs=$5 record=${6:-}
-  local out line
+  local out line pid=${PID_OF[$target]:-} cpu0=""
+  [[ -n "$pid" ]] && cpu0=$(thread_cpu "$pid")
   out=$(wrk -t2 -c"$conns" -d"${secs}s" --timeout 5s --latency -s "$BENCH_DIR/$scenario.lua" \
         "http://127.0.0.1:$port" -- "$KEYS" bench 2>&1)
   line=$(grep '^RESULT' <<<"$out")
@@ -222,6 +237,8 @@ measure() {
     [[ -n "$record" ]] && NON2XX+=("$target $scenario c=$conns ($n2 in this measurement): ${codes:-none counted}")
   fi
   [[ -n "$record" ]] && R["$target|$scenario $conns"]="$rps $p50 $p99 $se $n2"
+  [[ -n "$record" && -n "$cpu0" ]] && JIT["$target|$scenario $conns"]=$(jit_share "$cpu0" "$(thread_cpu "$pid")")
+  return 0
 }
 
 declare -A READY RSS_IDLE RSS_AFTER STATUS PORT_OF PID_OF
@@ -360,6 +377,7 @@ for r in $(seq 1 "$POST_ROUNDS"); do
   for t in "${LIVE[@]}"; do
     measure "$t" "${PORT_OF[$t]}" post 50 "$DURATION" record
     R["$t|post 50 #$r"]=${R["$t|post 50"]}
+    JIT["$t|post 50 #$r"]=${JIT["$t|post 50"]:--}
   done
 done
 # Each target's POST row: the round with the median req/s (its latencies with it), errors summed over rounds.
@@ -449,6 +467,13 @@ ratio() {
   if [[ -n "${POST_ROUNDS_OF[embedded]:-}" && -n "${POST_ROUNDS_OF[ceiling]:-}" ]]; then
     echo "- service / ceiling, round by round: $(for r in $(seq 1 "$POST_ROUNDS"); do ratio "embedded|post 50 #$r" "ceiling|post 50 #$r"; echo; done | paste -sd, - | sed 's/,/, /g')"
   fi
+  echo
+  echo "Share of each server's CPU that its JIT compiler threads took during each measured window (a high share: that"
+  echo "server was still compiling, and its figure is below its steady state; the write path's JIT settles late):"
+  for t in embedded ceiling dynamodb; do
+    [[ " ${LIVE[*]} " == *" $t "* ]] || continue
+    echo "- $t: $(for c in $CONNS; do echo "GET $c ${JIT["$t|get $c"]:--}"; done | paste -sd, - | sed 's/,/, /g'); POST rounds $(for r in $(seq 1 "$POST_ROUNDS"); do echo "${JIT["$t|post 50 #$r"]:--}"; done | paste -sd, - | sed 's/,/, /g')"
+  done
   echo
   echo "## Errors (socket errors / non-2xx responses)"
   echo
