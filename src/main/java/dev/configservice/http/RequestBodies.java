@@ -18,9 +18,11 @@ import java.util.Set;
 /**
  * Turns request bodies into validated fields, or a {@link BadRequestException} that says what is wrong.
  *
- * <p>Bodies are read with a streaming parser, and the value is copied token by token to compact JSON: numbers
- * keep the exact text the client sent ({@code 1.50}, {@code 1e400}, 40-digit decimals), where a parse into doubles
- * would round them or turn them into strings.
+ * <p>Bodies are read with a streaming parser, and each value is kept as compact JSON: numbers keep the exact text
+ * the client sent ({@code 1.50}, {@code 1e400}, 40-digit decimals), where a parse into doubles would round them or
+ * turn them into strings. An object or array whose strings are plain ASCII is taken from the body's bytes less the
+ * whitespace between tokens, once the parser has checked it; any other is copied token by token. Both give the
+ * same text ({@code RequestBodiesTest}); the first takes about half the CPU ({@code RequestBodiesBench}).
  */
 final class RequestBodies {
 
@@ -39,10 +41,8 @@ final class RequestBodies {
     }
     Map<String, String> fields = new HashMap<>();
     Map<String, String> strings = new HashMap<>(4);
-    StringWriter out = new StringWriter(Math.min(body.length(), 1024));
-    try (JsonParser parser = JSON.createParser(body.getBytes());
-         JsonGenerator generator = JSON.createGenerator(out)) {
-      generator.setRootValueSeparator(null); // one generator writes every field's value, back to back
+    byte[] bytes = body.getBytes();
+    try (JsonParser parser = JSON.createParser(bytes)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new BadRequestException("the request body must be a JSON object");
       }
@@ -52,13 +52,29 @@ final class RequestBodies {
         if (!allowed.contains(name)) {
           throw new BadRequestException("unknown field '" + name + "'; allowed fields are " + allowed);
         }
-        if (parser.nextToken() == JsonToken.VALUE_STRING) {
+        JsonToken first = parser.nextToken();
+        if (first == JsonToken.VALUE_STRING) {
           strings.put(name, parser.getText());
         }
-        int start = out.getBuffer().length();
-        copy(parser, generator);
-        generator.flush();
-        if (fields.put(name, out.getBuffer().substring(start)) != null) {
+        String json;
+        if (first == JsonToken.START_OBJECT || first == JsonToken.START_ARRAY) {
+          // The parser checks the whole value while it skips it; then, unless its strings hold escapes or
+          // non-ASCII text, its bytes less the whitespace between tokens are the compact text (see compactText);
+          // otherwise it is copied token by token.
+          int start = (int) parser.currentTokenLocation().getByteOffset();
+          parser.skipChildren();
+          int end = (int) parser.currentLocation().getByteOffset();
+          if (start < 0 || end <= start || end > bytes.length) {
+            throw new IllegalStateException("the JSON parser gave no byte offsets for field '" + name + "'");
+          }
+          json = compactText(bytes, start, end);
+          if (json == null) {
+            json = compact(bytes, start, end);
+          }
+        } else {
+          json = scalar(parser);
+        }
+        if (fields.put(name, json) != null) {
           throw new BadRequestException("field '" + name + "' appears more than once");
         }
       }
@@ -71,6 +87,87 @@ final class RequestBodies {
       throw new UncheckedIOException(e);
     }
     return new Fields(fields, strings);
+  }
+
+  /**
+   * The JSON text in {@code bytes[start, end)}, already checked by the parser, without the whitespace between its
+   * tokens, if that is what {@link #copy} would write: strings of printable ASCII with no escapes. Null otherwise.
+   */
+  static String compactText(byte[] bytes, int start, int end) {
+    boolean inString = false;
+    int spaces = 0;
+    for (int i = start; i < end; i++) {
+      int b = bytes[i];
+      if (b == '"') {
+        inString = !inString; // with no backslash in the text, every quote opens or closes a string
+      } else if (inString ? b == '\\' || b < ' ' || b > '~' : b <= ' ') {
+        // Bytes are signed: those from 0x80 up are below ' ' here. Outside strings the parser let through only
+        // the four whitespace bytes.
+        if (inString) {
+          return null;
+        }
+        spaces++;
+      }
+    }
+    if (spaces == 0) {
+      return new String(bytes, start, end - start, StandardCharsets.ISO_8859_1);
+    }
+    byte[] out = new byte[end - start - spaces];
+    int n = 0;
+    inString = false;
+    for (int i = start; i < end; i++) {
+      byte b = bytes[i];
+      if (b == '"') {
+        inString = !inString;
+      } else if (!inString && b <= ' ') {
+        continue;
+      }
+      out[n++] = b;
+    }
+    return new String(out, StandardCharsets.ISO_8859_1);
+  }
+
+  /** The value in {@code bytes[start, end)}, already checked by the parser, as compact JSON. */
+  static String compact(byte[] bytes, int start, int end) throws IOException {
+    try (JsonParser parser = JSON.createParser(bytes, start, end - start)) {
+      parser.nextToken();
+      return compact(parser);
+    }
+  }
+
+  /** The scalar at the parser's current token as JSON, as {@link #copy} writes it. */
+  private static String scalar(JsonParser parser) throws IOException {
+    return switch (parser.currentToken()) {
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> parser.getText();
+      case VALUE_TRUE -> "true";
+      case VALUE_FALSE -> "false";
+      case VALUE_NULL -> "null";
+      case VALUE_STRING -> {
+        String text = parser.getText();
+        yield needsEscape(text) ? compact(parser) : '"' + text + '"';
+      }
+      default -> compact(parser);
+    };
+  }
+
+  /** Whether a JSON string writer would escape any character of {@code text}. */
+  private static boolean needsEscape(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < ' ' || c == '"' || c == '\\') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The value at the parser's current token as compact JSON, numbers exactly as written. */
+  private static String compact(JsonParser parser) throws IOException {
+    StringWriter out = new StringWriter(64);
+    try (JsonGenerator generator = JSON.createGenerator(out)) {
+      copy(parser, generator);
+    }
+    return out.toString();
   }
 
   /** Copies the value at the parser's current token as compact JSON, numbers exactly as written. */
