@@ -349,6 +349,10 @@ public class ConfigServiceStack extends Stack {
                 .targets(List.of(asg))
                 // Graceful SIGTERM drain in the service finishes well inside this.
                 .deregistrationDelay(Duration.seconds(30))
+                // A new instance's JVM is still compiling its hot paths for its first tens of seconds (POST on a
+                // fresh start ran at a third to a half of its warm rate over the first 30 s, docs/performance.md);
+                // the load balancer raises its share of requests over this time instead of all at once.
+                .slowStart(Duration.seconds(30))
                 .healthCheck(HealthCheck.builder()
                         .path(HEALTH_PATH)
                         .healthyHttpCodes("200")

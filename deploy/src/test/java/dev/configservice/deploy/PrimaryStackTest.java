@@ -73,7 +73,8 @@ class PrimaryStackTest {
                 "HealthCheckPath", "/health/ready",
                 "Matcher", Map.of("HttpCode", "200"),
                 "TargetGroupAttributes", Match.arrayWith(List.of(
-                        Map.of("Key", "deregistration_delay.timeout_seconds", "Value", "30")))));
+                        Map.of("Key", "deregistration_delay.timeout_seconds", "Value", "30"),
+                        Map.of("Key", "slow_start.duration_seconds", "Value", "30")))));
     }
 
     @Test
