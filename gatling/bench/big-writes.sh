@@ -50,6 +50,10 @@ echo "storm: $CONNS connections writing $SIZE-byte values for ${DURATION}s"
 wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s -s "$BENCH_DIR/big-post.lua" "$URL" -- "$SIZE" | grep '^RESULT' || true
 echo "large writes taken: $(( $(posts_2xx) - before )); refused with 503: $(( $(metric config_http_shed_total) - shed0 ))"
 echo "OutOfMemoryError lines in the log: $(grep -c OutOfMemoryError "$DATA/service.log" || true)"
+if grep -q OutOfMemoryError "$DATA/service.log"; then
+  echo "the first of them, with what led to it:"
+  grep -m1 -B3 -A14 OutOfMemoryError "$DATA/service.log" | cut -c1-220 | sed 's/^/  /'
+fi
 echo "ready: $(curl -s -m 5 "$URL/health/ready")"
 echo "resident: $(( $(ps -o rss= -p "$pid") / 1024 )) MiB; cache entries $(metric config_cache_entries), bound $(( $(metric config_cache_max_bytes) >> 20 )) MiB, cuts $(metric config_cache_heap_yields_total)"
 sleep 3
